@@ -1,0 +1,103 @@
+#include "client/frame_store.hpp"
+
+namespace rd {
+
+void FrameStore::reset(int w, int h) {
+  {
+    std::lock_guard lk(mu_);
+    present_ = Surface(w, h);
+    dirty_.clear();
+    dirty_.add(present_.bounds());
+    resized_ = true;
+    changed_ = true;
+  }
+  changed();
+}
+
+void FrameStore::publish(const Surface& decoded, const Region& region) {
+  {
+    std::lock_guard lk(mu_);
+    for (const Rect& r : region.rects()) present_.copy_rect_from(decoded, r);
+    dirty_.add(region);
+    ++frames_;
+    last_frame_ = Clock::now();
+    changed_ = true;
+  }
+  changed();
+}
+
+void FrameStore::set_cursor(CursorShape c) {
+  {
+    std::lock_guard lk(mu_);
+    cursor_ = std::move(c);
+    changed_ = true;
+  }
+  changed();
+}
+
+void FrameStore::finish(std::string reason, bool error) {
+  {
+    std::lock_guard lk(mu_);
+    if (finished_) return;
+    finished_ = true;
+    error_ = error;
+    reason_ = std::move(reason);
+    changed_ = true;
+  }
+  changed();
+}
+
+void FrameStore::changed() {
+  cv_.notify_all();
+  if (listener_) listener_();
+}
+
+bool FrameStore::wait(Clock::time_point deadline) {
+  std::unique_lock lk(mu_);
+  return cv_.wait_until(lk, deadline, [&] { return changed_; });
+}
+
+FrameStore::Update FrameStore::take() {
+  std::lock_guard lk(mu_);
+  Update u;
+  u.resized = resized_;
+  u.dirty = std::move(dirty_);
+  dirty_.clear();
+  u.cursor = std::move(cursor_);
+  cursor_.reset();
+  resized_ = false;
+  changed_ = false;
+  return u;
+}
+
+std::uint64_t FrameStore::frames() const {
+  std::lock_guard lk(mu_);
+  return frames_;
+}
+
+std::optional<Clock::time_point> FrameStore::last_frame_time() const {
+  std::lock_guard lk(mu_);
+  return last_frame_;
+}
+
+bool FrameStore::finished() const {
+  std::lock_guard lk(mu_);
+  return finished_;
+}
+
+std::string FrameStore::finish_reason() const {
+  std::lock_guard lk(mu_);
+  return reason_;
+}
+
+bool FrameStore::finished_with_error() const {
+  std::lock_guard lk(mu_);
+  return error_;
+}
+
+Surface FrameStore::snapshot() const {
+  std::lock_guard lk(mu_);
+  return present_;
+}
+
+}  // namespace rd

@@ -1,0 +1,69 @@
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "codecs/region.hpp"
+#include "codecs/surface.hpp"
+#include "common/clock.hpp"
+#include "protocol/messages.hpp"
+
+namespace rd {
+
+// The hand-over point between the network thread (which completes frames) and the
+// presenting thread (SDL main loop or headless loop). Completed frames are copied in
+// under the lock; the presenter takes the dirty region and the pixels under it.
+class FrameStore {
+ public:
+  // Called (on the network thread, outside the lock) after every change: lets an event
+  // loop that cannot wait on the condition variable wake up.
+  void set_listener(std::function<void()> fn) { listener_ = std::move(fn); }
+
+  // --- network thread ---
+  void reset(int w, int h);                        // a new geometry: everything dirty
+  void publish(const Surface& decoded, const Region& region);
+  void set_cursor(CursorShape c);
+  void finish(std::string reason, bool error);     // the stream ended
+
+  // --- presenter ---
+  struct Update {
+    bool resized = false;
+    Region dirty;
+    std::optional<CursorShape> cursor;
+  };
+  // Waits until something changed or the deadline passes; returns whether it did.
+  bool wait(Clock::time_point deadline);
+  // Takes what changed since the last call; upload the pixels inside with_pixels.
+  Update take();
+  template <class F>
+  void with_pixels(F&& f) {
+    std::lock_guard lk(mu_);
+    f(const_cast<const Surface&>(present_));
+  }
+  std::uint64_t frames() const;
+  std::optional<Clock::time_point> last_frame_time() const;
+  bool finished() const;
+  std::string finish_reason() const;
+  bool finished_with_error() const;
+  Surface snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  Surface present_;
+  Region dirty_;
+  bool resized_ = false;
+  std::optional<CursorShape> cursor_;
+  bool changed_ = false;
+  std::uint64_t frames_ = 0;
+  std::optional<Clock::time_point> last_frame_;
+  bool finished_ = false, error_ = false;
+  std::string reason_;
+  std::function<void()> listener_;
+  void changed();
+};
+
+}  // namespace rd

@@ -1,0 +1,54 @@
+#pragma once
+#include <asio.hpp>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "protocol/framing.hpp"
+#include "protocol/handshake.hpp"
+
+namespace rd {
+
+// A failure the user should read as one line: cannot connect, refused, version mismatch.
+class ConnectError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The viewer's end of a native connection. Reads happen on one thread (the network
+// thread); send() may be called from any thread and is serialised, so input from the
+// main thread goes out at once, never behind frame data (which flows the other way).
+class NativeConnection {
+ public:
+  // Connects and completes the handshake, or throws ConnectError.
+  NativeConnection(const std::string& host, std::uint16_t port, const ClientHello& hello,
+                   std::chrono::milliseconds timeout);
+  ~NativeConnection();
+
+  const ServerHello& server_hello() const { return server_hello_; }
+  // Blocks for the next message. Throws DecodeError on a malformed stream and
+  // std::system_error when the connection ends.
+  RawMessage read();
+  void send(const Bytes& msg);
+  // Unblocks a pending read (from any thread); further reads and sends fail.
+  void shutdown();
+
+  std::uint64_t bytes_received() const { return bytes_in_; }
+  std::uint64_t bytes_sent() const { return bytes_out_; }
+
+ private:
+  void read_exact(std::uint8_t* p, std::size_t n);
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+  std::mutex send_mu_;
+  ServerHello server_hello_;
+  std::uint32_t max_in_ = kDefaultMaxMessage;
+  std::atomic<std::uint64_t> bytes_in_{0}, bytes_out_{0};
+  // Reads go through this buffer: one recv() usually brings many small messages.
+  Bytes rbuf_;
+  std::size_t rpos_ = 0, rend_ = 0;
+};
+
+}  // namespace rd

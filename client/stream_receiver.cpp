@@ -1,0 +1,146 @@
+#include "client/stream_receiver.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "codecs/tile_codec.hpp"
+#include "common/clock.hpp"
+
+namespace rd {
+
+StreamReceiver::StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store)
+    : conn_(conn), pool_(pool), store_(store) {}
+
+void StreamReceiver::run() {
+  try {
+    receive_loop();
+  } catch (const DecodeError& e) {
+    try {
+      conn_.send(encode(ErrorMsg{ErrorCode::Malformed, e.what()}));
+    } catch (const std::exception&) {
+    }
+    store_.finish(std::string("protocol error from the server: ") + e.what(), true);
+  } catch (const std::system_error& e) {
+    if (e.code() == asio::error::eof)
+      store_.finish("the server closed the connection without saying goodbye", true);
+    else
+      store_.finish("connection lost: " + e.code().message(), true);
+  } catch (const std::exception& e) {
+    store_.finish(std::string("viewer error: ") + e.what(), true);
+  }
+}
+
+void StreamReceiver::receive_loop() {
+  const ServerHello& hello = conn_.server_hello();
+  decoded_ = Surface(hello.width, hello.height);
+  store_.reset(hello.width, hello.height);
+
+  bool in_frame = false;
+  std::uint32_t seq = 0;
+  Region frame_region;
+  JobLatch latch;
+  std::atomic<std::uint64_t> decode_us{0};
+  std::mutex err_mu;
+  std::string tile_error;
+  // Decode jobs refer to the locals above: however this function is left, they finish first.
+  struct DrainOnExit {
+    JobLatch& latch;
+    ~DrainOnExit() { latch.wait(); }
+  } drain{latch};
+
+  for (;;) {
+    RawMessage m = conn_.read();
+    switch (static_cast<MsgType>(m.type)) {
+      case MsgType::FrameBegin: {
+        if (in_frame) throw DecodeError("FrameBegin inside a frame");
+        seq = decode_frame_begin(m.body).seq;
+        in_frame = true;
+        frame_region.clear();
+        decode_us = 0;
+        break;
+      }
+      case MsgType::TileUpdate: {
+        if (!in_frame) throw DecodeError("TileUpdate outside a frame");
+        auto body = std::make_shared<Bytes>(std::move(m.body));
+        TileUpdateView t = decode_tile_update_view(*body);
+        if (!decoded_.bounds().contains(t.rect))
+          throw DecodeError("TileUpdate rectangle " + std::to_string(t.rect.x) + "," + std::to_string(t.rect.y) + " " +
+                            std::to_string(t.rect.w) + "x" + std::to_string(t.rect.h) + " lies outside the screen");
+        // Tiles of one frame are disjoint; should a server send overlapping ones, let
+        // the earlier land first so that the result stays the server's order.
+        if (frame_region.intersects(t.rect)) latch.wait();
+        frame_region.add(t.rect);
+        stats_.rects_by_codec[static_cast<std::size_t>(t.codec)]++;
+        stats_.bytes_by_codec[static_cast<std::size_t>(t.codec)] += t.payload.size();
+        latch.add();
+        MutablePixelView dst = decoded_.mutable_view(t.rect);
+        pool_.submit([&, body, t, dst] {
+          std::uint64_t t0 = now_us();
+          try {
+            decode_tile(t.codec, t.payload, dst);
+          } catch (const DecodeError& e) {
+            std::lock_guard lk(err_mu);
+            if (tile_error.empty()) tile_error = std::string(tile_codec_name(t.codec)) + " tile: " + e.what();
+          }
+          decode_us += now_us() - t0;
+          latch.done();
+        });
+        break;
+      }
+      case MsgType::FrameEnd: {
+        if (!in_frame) throw DecodeError("FrameEnd outside a frame");
+        FrameEnd fe = decode_frame_end(m.body);
+        if (fe.seq != seq) throw DecodeError("FrameEnd for frame " + std::to_string(fe.seq) + " inside frame " + std::to_string(seq));
+        latch.wait();
+        {
+          std::lock_guard lk(err_mu);
+          if (!tile_error.empty()) throw DecodeError(tile_error);
+        }
+        in_frame = false;
+        store_.publish(decoded_, frame_region);
+        std::uint32_t us = static_cast<std::uint32_t>(decode_us.load());
+        conn_.send(encode(FrameAck{seq, us}));
+        stats_.decode_us.push_back(us);
+        ++stats_.frames;
+        stats_.last_frame_us = now_us();
+        if (stats_.frames == 1) stats_.first_frame_us = stats_.last_frame_us;
+        break;
+      }
+      case MsgType::Cursor:
+        store_.set_cursor(decode_cursor(m.body));
+        break;
+      case MsgType::Resize: {
+        if (in_frame) throw DecodeError("Resize inside a frame");
+        Resize r = decode_resize(m.body);
+        decoded_ = Surface(r.w, r.h);
+        store_.reset(r.w, r.h);
+        break;
+      }
+      case MsgType::Ping: {
+        Ping p = decode_ping(m.body);
+        ++stats_.pings;
+        conn_.send(encode(Pong{p.id, p.time_us}));
+        break;
+      }
+      case MsgType::Error: {
+        latch.wait();
+        ErrorMsg e = decode_error(m.body);
+        store_.finish("the server reported an error: " + e.text, true);
+        return;
+      }
+      case MsgType::Bye: {
+        latch.wait();
+        Bye b = decode_bye(m.body);
+        store_.finish("the server closed the session" + (b.reason.empty() ? std::string() : ": " + b.reason), false);
+        return;
+      }
+      default:
+        if (m.flags & kFlagOptional) break;
+        latch.wait();
+        throw DecodeError("unexpected message type " + std::to_string(m.type) + " (" + msg_type_name(m.type) + ")");
+    }
+  }
+}
+
+}  // namespace rd

@@ -1,0 +1,40 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "client/frame_store.hpp"
+#include "client/native_connection.hpp"
+#include "common/worker_pool.hpp"
+
+namespace rd {
+
+struct ReceiverStats {
+  std::uint64_t frames = 0;
+  std::array<std::uint64_t, kTileCodecCount> rects_by_codec{};
+  std::array<std::uint64_t, kTileCodecCount> bytes_by_codec{};
+  std::vector<std::uint32_t> decode_us;  // per frame: worker time spent decoding it
+  std::uint64_t first_frame_us = 0, last_frame_us = 0;
+  std::uint64_t pings = 0;
+};
+
+// The network thread: reads messages, hands tile payloads to the decode pool as they
+// arrive (decoding overlaps receiving), and at each FrameEnd waits for that frame's
+// tiles, publishes the frame to the presenter and acknowledges it to the server.
+class StreamReceiver {
+ public:
+  StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store);
+  // Runs until the stream ends; the reason is left in the FrameStore.
+  void run();
+  const ReceiverStats& stats() const { return stats_; }  // after run() returned
+
+ private:
+  void receive_loop();
+  NativeConnection& conn_;
+  WorkerPool& pool_;
+  FrameStore& store_;
+  Surface decoded_;
+  ReceiverStats stats_;
+};
+
+}  // namespace rd

@@ -1,0 +1,38 @@
+#include "client/viewer_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rd {
+
+double percentile(std::vector<std::uint32_t> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  rank = std::clamp<std::size_t>(rank, 1, v.size());
+  return v[rank - 1];
+}
+
+nlohmann::json receiver_stats_json(const ReceiverStats& s) {
+  nlohmann::json codecs = nlohmann::json::object();
+  for (int c = 0; c < kTileCodecCount; ++c) {
+    auto i = static_cast<std::size_t>(c);
+    if (s.rects_by_codec[i] == 0) continue;
+    codecs[tile_codec_name(static_cast<TileCodec>(c))] = {{"rects", s.rects_by_codec[i]}, {"bytes", s.bytes_by_codec[i]}};
+  }
+  double span_s = static_cast<double>(s.last_frame_us - s.first_frame_us) / 1e6;
+  double total_ms = 0;
+  for (auto us : s.decode_us) total_ms += us / 1000.0;
+  return {{"frames", s.frames},
+          {"fps", span_s > 0 && s.frames > 1 ? static_cast<double>(s.frames - 1) / span_s : 0.0},
+          {"decode_ms",
+           {{"p50", percentile(s.decode_us, 50) / 1000.0},
+            {"p90", percentile(s.decode_us, 90) / 1000.0},
+            {"p99", percentile(s.decode_us, 99) / 1000.0},
+            {"max", percentile(s.decode_us, 100) / 1000.0},
+            {"total", total_ms}}},
+          {"codecs", codecs},
+          {"pings", s.pings}};
+}
+
+}  // namespace rd

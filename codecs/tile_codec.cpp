@@ -1,0 +1,29 @@
+#include "codecs/tile_codec.hpp"
+
+#include <string>
+
+namespace rd {
+
+Bytes encode_tile(TileCodec codec, const PixelView& src, const EncodeParams& p) {
+  switch (codec) {
+    case TileCodec::Raw: return encode_raw(src);
+    case TileCodec::Solid: return encode_solid(src.row32(0)[0]);
+    case TileCodec::Zstd: return encode_zstd(src, p.zstd_level);
+    case TileCodec::Jpeg: return encode_jpeg(src, p.jpeg_quality, p.subsampling);
+  }
+  throw std::invalid_argument("unknown tile codec");
+}
+
+void decode_tile(TileCodec codec, ByteView payload, const MutablePixelView& dst) {
+  if (dst.w <= 0 || dst.h <= 0 || dst.w > kMaxTileSide || dst.h > kMaxTileSide)
+    throw DecodeError("tile of " + std::to_string(dst.w) + "x" + std::to_string(dst.h) + " pixels is out of range");
+  switch (codec) {
+    case TileCodec::Raw: return decode_raw(payload, dst);
+    case TileCodec::Solid: return decode_solid(payload, dst);
+    case TileCodec::Zstd: return decode_zstd(payload, dst);
+    case TileCodec::Jpeg: return decode_jpeg(payload, dst);
+  }
+  throw DecodeError("unknown tile codec " + std::to_string(static_cast<int>(codec)));
+}
+
+}  // namespace rd

@@ -1,0 +1,45 @@
+#pragma once
+#include <cstdint>
+
+#include "codecs/pixel_view.hpp"
+#include "protocol/bytes.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/messages.hpp"
+
+namespace rd {
+
+struct EncodeParams {
+  int jpeg_quality = 80;                       // 1..100
+  Subsampling subsampling = Subsampling::S420;  // JPEG chroma subsampling
+  int zstd_level = 1;
+};
+
+// Payload formats (docs/protocol.md, "Tile codecs"):
+//   raw   w*h*4 bytes, BGRA rows packed (alpha ignored)
+//   solid 4 bytes, one BGRA pixel
+//   zstd  one zstd frame holding w*h*3 bytes of packed BGR rows, content size in the header
+//   jpeg  one baseline JFIF image of exactly w x h
+Bytes encode_raw(const PixelView& src);
+Bytes encode_solid(std::uint32_t bgra);
+Bytes encode_zstd(const PixelView& src, int level);
+Bytes encode_jpeg(const PixelView& src, int quality, Subsampling sub);
+
+// Decoders write w*h pixels into dst (alpha forced to 0xFF) and throw DecodeError when
+// the payload is malformed, truncated or of another size than dst.
+void decode_raw(ByteView payload, const MutablePixelView& dst);
+void decode_solid(ByteView payload, const MutablePixelView& dst);
+void decode_zstd(ByteView payload, const MutablePixelView& dst);
+void decode_jpeg(ByteView payload, const MutablePixelView& dst);
+
+// Dispatch on the codec id. encode_tile with Solid takes the colour of the first pixel.
+Bytes encode_tile(TileCodec codec, const PixelView& src, const EncodeParams& params);
+void decode_tile(TileCodec codec, ByteView payload, const MutablePixelView& dst);
+
+// Codecs this build decodes, as a hello codec mask.
+constexpr std::uint32_t kAllCodecs =
+    codec_bit(TileCodec::Raw) | codec_bit(TileCodec::Solid) | codec_bit(TileCodec::Zstd) | codec_bit(TileCodec::Jpeg);
+
+// Largest rectangle a decoder accepts: caps the memory a hostile payload can claim.
+constexpr int kMaxTileSide = 4096;
+
+}  // namespace rd

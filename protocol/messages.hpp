@@ -1,0 +1,174 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/bytes.hpp"
+#include "protocol/framing.hpp"
+#include "protocol/geometry.hpp"
+
+namespace rd {
+
+// Message type numbers of protocol v1 (docs/protocol.md). Unknown types are skipped by length.
+enum class MsgType : std::uint8_t {
+  ClientHello = 0x01,
+  ServerHello = 0x02,
+  // server -> viewer
+  FrameBegin = 0x10,
+  TileUpdate = 0x11,
+  FrameEnd = 0x12,
+  Cursor = 0x13,
+  Resize = 0x14,
+  Ping = 0x15,
+  // viewer -> server
+  Key = 0x40,
+  Pointer = 0x41,
+  Wheel = 0x42,
+  FrameAck = 0x43,
+  RefreshRequest = 0x44,
+  Pong = 0x45,
+  // either direction
+  Error = 0x70,
+  Bye = 0x71,
+};
+
+const char* msg_type_name(std::uint8_t type);
+
+// Tile codec ids, as carried by TileUpdate and announced in the hello's codec mask.
+enum class TileCodec : std::uint8_t { Raw = 0, Solid = 1, Zstd = 2, Jpeg = 3 };
+constexpr int kTileCodecCount = 4;
+const char* tile_codec_name(TileCodec c);
+constexpr std::uint32_t codec_bit(TileCodec c) { return 1u << static_cast<unsigned>(c); }
+
+enum class ErrorCode : std::uint16_t {
+  Malformed = 1,        // a message could not be decoded
+  Version = 2,          // no common protocol version
+  TooLarge = 3,         // a length over the negotiated maximum
+  Unexpected = 4,       // a message that is not valid in this state
+  AuthFailed = 5,
+  ShuttingDown = 6,
+  Internal = 7,
+  HandshakeTimeout = 8,
+};
+
+// ---- server -> viewer ----
+struct FrameBegin {
+  std::uint32_t seq = 0;
+  std::uint64_t server_time_us = 0;
+};
+
+// One rectangle of pixels in one codec; the payload's format is the codec's (codecs/).
+struct TileUpdate {
+  Rect rect;
+  TileCodec codec = TileCodec::Raw;
+  Bytes payload;
+};
+
+struct FrameEnd {
+  std::uint32_t seq = 0;
+  std::vector<std::uint32_t> input_ids;  // input events whose effect this frame shows
+};
+
+// Pointer shape for the viewer to draw locally: straight-alpha BGRA rows of w*4 bytes.
+struct CursorShape {
+  std::int16_t hot_x = 0, hot_y = 0;
+  std::uint16_t w = 0, h = 0;
+  Bytes bgra;
+};
+
+struct Resize {
+  std::uint16_t w = 0, h = 0;
+};
+
+struct Ping {
+  std::uint32_t id = 0;
+  std::uint64_t time_us = 0;
+};
+
+// ---- viewer -> server ----
+struct KeyEvent {
+  std::uint32_t keysym = 0;  // X11 keysym
+  bool down = false;
+};
+
+// Buttons: bit 0 left, bit 1 middle, bit 2 right (as RFB).
+struct PointerEvent {
+  std::uint16_t x = 0, y = 0;
+  std::uint32_t buttons = 0;
+};
+
+// Wheel clicks at a position: dy > 0 scrolls up (away from the user), dx > 0 right.
+struct WheelEvent {
+  std::uint16_t x = 0, y = 0;
+  std::int16_t dx = 0, dy = 0;
+};
+
+struct FrameAck {
+  std::uint32_t seq = 0;
+  std::uint32_t decode_us = 0;
+};
+
+// Asks the server to resend the given rectangle (empty: the whole screen) in full.
+struct RefreshRequest {
+  Rect rect;
+};
+
+struct Pong {
+  std::uint32_t id = 0;
+  std::uint64_t time_us = 0;  // echoed from the Ping
+};
+
+// ---- either direction ----
+struct ErrorMsg {
+  ErrorCode code = ErrorCode::Malformed;
+  std::string text;
+};
+
+struct Bye {
+  std::string reason;
+};
+
+// Each encode() returns a whole message: header and body.
+Bytes encode(const FrameBegin&);
+Bytes encode(const TileUpdate&);
+Bytes encode(const FrameEnd&);
+Bytes encode(const CursorShape&);
+Bytes encode(const Resize&);
+Bytes encode(const Ping&);
+Bytes encode(const KeyEvent&);
+Bytes encode(const PointerEvent&);
+Bytes encode(const WheelEvent&);
+Bytes encode(const FrameAck&);
+Bytes encode(const RefreshRequest&);
+Bytes encode(const Pong&);
+Bytes encode(const ErrorMsg&);
+Bytes encode(const Bye&);
+
+// Writes a TileUpdate whose payload already sits in a buffer, without copying it twice.
+void append_tile_update(Bytes& out, const Rect& rect, TileCodec codec, ByteView payload);
+
+// Each decoder takes a message body and throws DecodeError on malformed input. Bodies
+// longer than the fields a decoder knows are accepted: later minor versions append fields.
+FrameBegin decode_frame_begin(ByteView body);
+TileUpdate decode_tile_update(ByteView body);
+// Like decode_tile_update, but the payload stays a view into the body.
+struct TileUpdateView {
+  Rect rect;
+  TileCodec codec = TileCodec::Raw;
+  ByteView payload;
+};
+TileUpdateView decode_tile_update_view(ByteView body);
+FrameEnd decode_frame_end(ByteView body);
+CursorShape decode_cursor(ByteView body);
+Resize decode_resize(ByteView body);
+Ping decode_ping(ByteView body);
+KeyEvent decode_key(ByteView body);
+PointerEvent decode_pointer(ByteView body);
+WheelEvent decode_wheel(ByteView body);
+FrameAck decode_frame_ack(ByteView body);
+RefreshRequest decode_refresh_request(ByteView body);
+Pong decode_pong(ByteView body);
+ErrorMsg decode_error(ByteView body);
+Bye decode_bye(ByteView body);
+
+}  // namespace rd

@@ -1,0 +1,66 @@
+#pragma once
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <variant>
+
+#include "server/apps/app.hpp"
+#include "server/font.hpp"
+#include "server/session.hpp"
+
+namespace rd {
+
+struct AppRunnerConfig {
+  std::optional<int> frames;  // run this many script frames, then idle (none: forever)
+  int fps = 30;               // script frames per second; 0: as fast as viewers allow
+};
+
+// Runs one App on its own thread: script frames at the configured rate, input from
+// viewers as it arrives. The app draws into a private surface; only the damaged
+// rectangles are copied into the session, so the session lock is held for a copy,
+// never for a whole frame of drawing.
+class AppRunner : public InputSink {
+ public:
+  AppRunner(Session& session, std::unique_ptr<App> app, AppRunnerConfig config);
+  ~AppRunner() override;
+
+  void start();
+  void stop();
+
+  void on_key(const KeyEvent& e) override { push(e); }
+  void on_pointer(const PointerEvent& e) override { push(e); }
+  void on_wheel(const WheelEvent& e) override { push(e); }
+
+  int frames_done() const;
+  bool script_done() const;
+  nlohmann::json app_state() const;
+
+ private:
+  using Input = std::variant<KeyEvent, PointerEvent, WheelEvent>;
+  void push(Input in);
+  void run();
+  void publish(Canvas& canvas);
+
+  Session& session_;
+  std::unique_ptr<App> app_;
+  AppRunnerConfig config_;
+  FontCache fonts_;
+  Surface back_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Input> inputs_;
+  bool stopping_ = false;
+  int frames_done_ = 0;
+  bool script_done_ = false;
+  nlohmann::json state_;
+  std::thread thread_;
+};
+
+// The arrow pointer the apps show: a 12x19 black arrow with a white border.
+CursorShape arrow_cursor();
+
+}  // namespace rd

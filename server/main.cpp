@@ -1,0 +1,168 @@
+// rdisplay-server: serves one session of a built-in demo app to native viewers.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <asio.hpp>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <regex>
+
+#include "common/json_file.hpp"
+#include "common/process_stats.hpp"
+#include "common/worker_pool.hpp"
+#include "server/apps/app_runner.hpp"
+#include "server/native_server.hpp"
+#include "server/server_stats.hpp"
+#include "server/session.hpp"
+
+namespace {
+
+struct Options {
+  std::string app = "desktop";
+  std::optional<int> frames;
+  int fps = 30;
+  int display = 0;
+  std::optional<int> port;
+  std::string listen = "127.0.0.1";
+  bool insecure = false;
+  std::string geometry = "1280x800";
+  int threads = 0;
+  int window = 2;
+  std::string stats;
+  std::string log_level = "info";
+  bool list_apps = false;
+};
+
+bool is_loopback(const std::string& addr) {
+  asio::error_code ec;
+  auto a = asio::ip::make_address(addr, ec);
+  return !ec && a.is_loopback();
+}
+
+int fail(const std::string& msg, int code = 2) {
+  std::fprintf(stderr, "rdisplay-server: %s\n", msg.c_str());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App cli{"rdisplay-server: streams a built-in demo application to rdisplay viewers"};
+  cli.set_version_flag("--version", std::string("rdisplay-server ") + RDISPLAY_VERSION);
+  cli.add_option("--app", o.app, "built-in application to run (see --list-apps)")->capture_default_str();
+  cli.add_option("--frames", o.frames, "run N frames of the app's script, then idle (still reacting to input)")
+      ->check(CLI::NonNegativeNumber);
+  cli.add_option("--fps", o.fps, "script frames per second; 0 draws as fast as it can")->check(CLI::Range(0, 1000))->capture_default_str();
+  auto* disp = cli.add_option("--display", o.display, "display number N: native port 7400+N")->check(CLI::Range(0, 99));
+  cli.add_option("--port", o.port, "native port (0 picks a free one)")->check(CLI::Range(0, 65535))->excludes(disp);
+  cli.add_option("--listen", o.listen, "address to listen on")->capture_default_str();
+  cli.add_flag("--insecure", o.insecure, "allow listening on a non-loopback address without authentication");
+  cli.add_option("--geometry", o.geometry, "screen size WxH")->capture_default_str();
+  cli.add_option("--threads", o.threads, "encoder worker threads (0: one per core)")->check(CLI::Range(0, 64));
+  cli.add_option("--window", o.window, "frames a viewer may have unacknowledged")->check(CLI::Range(1, 16))->capture_default_str();
+  cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
+  cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  cli.add_flag("--list-apps", o.list_apps, "list the built-in apps and exit");
+  CLI11_PARSE(cli, argc, argv);
+
+  if (o.list_apps) {
+    for (const auto& a : rd::list_apps()) std::printf("%-10s %s\n", a.name.c_str(), a.description.c_str());
+    return 0;
+  }
+  auto logger = spdlog::stderr_color_mt("server");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("[%H:%M:%S.%e] [server] [%l] %v");
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+
+  std::smatch m;
+  static const std::regex geom_re(R"((\d{1,5})x(\d{1,5}))");
+  if (!std::regex_match(o.geometry, m, geom_re)) return fail("--geometry must look like 1280x800");
+  int width = std::stoi(m[1]), height = std::stoi(m[2]);
+  if (width < 64 || height < 64 || width > 8192 || height > 8192)
+    return fail("--geometry must be between 64x64 and 8192x8192");
+  {
+    asio::error_code ec;
+    asio::ip::make_address(o.listen, ec);
+    if (ec) return fail("--listen " + o.listen + " is not an IP address");
+  }
+  if (!is_loopback(o.listen) && !o.insecure)
+    return fail("refusing to listen on " + o.listen +
+                " without authentication (not implemented yet); use a loopback address, an SSH tunnel, or --insecure");
+
+  auto app = rd::make_app(o.app, width, height);
+  if (!app) return fail("no app named '" + o.app + "' (see --list-apps)");
+
+  rd::Session session(width, height, o.app);
+  rd::WorkerPool pool(o.threads);
+  asio::io_context io(1);
+  rd::NativeServerConfig cfg;
+  cfg.listen_address = o.listen;
+  cfg.port = static_cast<std::uint16_t>(o.port ? *o.port : 7400 + o.display);
+  cfg.window = o.window;
+  std::unique_ptr<rd::NativeServer> server;
+  try {
+    server = std::make_unique<rd::NativeServer>(io, session, pool, cfg);
+  } catch (const std::system_error& e) {
+    return fail("cannot listen on " + o.listen + ":" + std::to_string(cfg.port) + ": " + e.code().message());
+  }
+  session.set_change_listener([&] { server->wake_all(); });
+
+  rd::AppRunnerConfig rc;
+  rc.frames = o.frames;
+  rc.fps = o.fps;
+  rd::AppRunner runner(session, std::move(app), rc);
+  session.set_input_sink(&runner);
+  runner.start();
+
+  // Ready: tests and scripts wait for this line.
+  std::printf("rdisplay-server: listening on %s:%u (app %s, %dx%d)\n", o.listen.c_str(), server->port(), o.app.c_str(),
+              width, height);
+  std::fflush(stdout);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain(io);
+  std::function<void(int)> wait_drained = [&](int tries) {
+    if (server->live_viewers() == 0 || tries == 0) return io.stop();
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([&, tries](const asio::error_code&) { wait_drained(tries - 1); });
+  };
+  signals.async_wait([&](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server->shutdown("server shutting down");
+    wait_drained(50);  // up to a second for the Byes to leave
+  });
+  io.run();
+  runner.stop();
+  session.set_change_listener(nullptr);
+
+  if (!o.stats.empty()) {
+    nlohmann::json j;
+    {
+      auto lk = session.lock();
+      j["surface_hash"] = session.surface().hash_hex();
+      j["width"] = session.surface().width();
+      j["height"] = session.surface().height();
+    }
+    j["app"] = o.app;
+    j["app_frames"] = runner.frames_done();
+    j["app_script_done"] = runner.script_done();
+    j["app_state"] = runner.app_state();
+    j["session"] = {{"commits", session.commits()}, {"tiles_changed", session.tiles_changed()}};
+    j["encoder_pool"] = rd::tlp_json(pool.tlp(), pool.size());
+    j["cpu_seconds"] = rd::process_cpu_seconds();
+    j["peak_rss_kib"] = rd::peak_rss_kib();
+    nlohmann::json viewers = nlohmann::json::array();
+    for (const auto& v : server->stats()) viewers.push_back(rd::viewer_stats_json(v));
+    j["viewers"] = viewers;
+    try {
+      rd::write_json_file(o.stats, j);
+    } catch (const std::exception& e) {
+      return fail(e.what(), 1);
+    }
+  }
+  return 0;
+}

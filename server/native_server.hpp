@@ -1,0 +1,46 @@
+#pragma once
+#include <asio.hpp>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "common/worker_pool.hpp"
+#include "server/native_config.hpp"
+#include "server/session.hpp"
+#include "server/viewer_connection.hpp"
+
+namespace rd {
+
+// The native protocol's end point: accepts viewers on one port and keeps the set of
+// live connections, plus the stats of those that have gone.
+class NativeServer {
+ public:
+  // Binds at once; throws std::system_error when the address is taken.
+  NativeServer(asio::io_context& io, Session& session, WorkerPool& pool, NativeServerConfig config);
+
+  std::uint16_t port() const { return port_; }
+  // Thread-safe: asks the I/O thread to offer every viewer an update. Calls made while
+  // one is still pending fold into it.
+  void wake_all();
+  // On the I/O thread: Bye to every viewer, stop accepting.
+  void shutdown(const std::string& reason);
+  // On the I/O thread.
+  std::vector<ViewerStats> stats() const;
+  std::size_t live_viewers() const { return live_.size(); }
+
+ private:
+  void accept();
+  asio::io_context& io_;
+  Session& session_;
+  WorkerPool& pool_;
+  NativeServerConfig config_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  int next_id_ = 1;
+  std::map<int, std::shared_ptr<ViewerConnection>> live_;
+  std::vector<ViewerStats> gone_;
+  std::atomic<bool> wake_pending_{false};
+};
+
+}  // namespace rd

@@ -1,0 +1,38 @@
+#include "server/server_stats.hpp"
+
+
+namespace rd {
+
+nlohmann::json viewer_stats_json(const ViewerStats& v) {
+  nlohmann::json codecs = nlohmann::json::object();
+  for (int c = 0; c < kTileCodecCount; ++c) {
+    auto i = static_cast<std::size_t>(c);
+    if (v.rects_by_codec[i] == 0) continue;
+    codecs[tile_codec_name(static_cast<TileCodec>(c))] = {{"rects", v.rects_by_codec[i]}, {"bytes", v.bytes_by_codec[i]}};
+  }
+  nlohmann::json j = {{"id", v.id},
+                      {"peer", v.peer},
+                      {"name", v.name},
+                      {"encoding", v.encoding},
+                      {"quality", v.quality},
+                      {"bytes_sent", v.bytes_sent},
+                      {"bytes_received", v.bytes_received},
+                      {"frames", v.frames},
+                      {"frames_acked", v.frames_acked},
+                      {"input_events", v.input_events},
+                      {"queued_bytes_peak", v.queued_bytes_peak},
+                      {"codecs", codecs},
+                      {"encode_ms", static_cast<double>(v.encode_us) / 1000.0},
+                      {"pixels_encoded", v.pixels_encoded},
+                      {"encode_mpix_per_s", v.encode_us ? static_cast<double>(v.pixels_encoded) / static_cast<double>(v.encode_us) : 0.0},
+                      {"connected", v.connected},
+                      {"close_reason", v.close_reason}};
+  if (v.rtt_ms >= 0) j["rtt_ms"] = v.rtt_ms;
+  return j;
+}
+
+nlohmann::json tlp_json(const TlpMeter::Report& r, int threads) {
+  return {{"threads", threads}, {"tlp", r.tlp}, {"busy_fraction", r.busy_fraction}, {"c", r.c}};
+}
+
+}  // namespace rd

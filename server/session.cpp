@@ -1,0 +1,62 @@
+#include "server/session.hpp"
+
+namespace rd {
+
+Session::Session(int w, int h, std::string name) : name_(std::move(name)), surface_(w, h) {
+  grid_.reset(surface_);
+  versions_.assign(static_cast<std::size_t>(grid_.count()), 1);
+  version_counter_ = 1;
+}
+
+void Session::commit_locked(const Region& damage) {
+  ++commits_;
+  if (damage.empty()) return;
+  for (int i : grid_.update(surface_, damage)) {
+    versions_[static_cast<std::size_t>(i)] = ++version_counter_;
+    ++tiles_changed_;
+  }
+  notify();
+}
+
+void Session::resize_locked(int w, int h) {
+  surface_.resize(w, h);
+  grid_.reset(surface_);
+  versions_.assign(static_cast<std::size_t>(grid_.count()), ++version_counter_);
+  ++geometry_epoch_;
+  notify();
+}
+
+void Session::set_cursor(CursorShape shape) {
+  {
+    std::lock_guard lk(cursor_mu_);
+    cursor_ = std::move(shape);
+    ++cursor_epoch_;
+  }
+  notify();
+}
+
+std::uint64_t Session::cursor_epoch() const {
+  std::lock_guard lk(cursor_mu_);
+  return cursor_epoch_;
+}
+
+CursorShape Session::cursor() const {
+  std::lock_guard lk(cursor_mu_);
+  return cursor_;
+}
+
+std::uint64_t Session::commits() const {
+  std::lock_guard lk(mu_);
+  return commits_;
+}
+
+std::uint64_t Session::tiles_changed() const {
+  std::lock_guard lk(mu_);
+  return tiles_changed_;
+}
+
+void Session::notify() {
+  if (on_change_) on_change_();
+}
+
+}  // namespace rd

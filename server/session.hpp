@@ -1,0 +1,80 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codecs/region.hpp"
+#include "codecs/surface.hpp"
+#include "codecs/tile_grid.hpp"
+#include "protocol/messages.hpp"
+
+namespace rd {
+
+// Where input from viewers goes: the content source (a Canvas app, later an X display).
+class InputSink {
+ public:
+  virtual ~InputSink() = default;
+  virtual void on_key(const KeyEvent&) = 0;
+  virtual void on_pointer(const PointerEvent&) = 0;
+  virtual void on_wheel(const WheelEvent&) = 0;
+};
+
+// One shared screen. The source draws into the Surface under the lock and commits the
+// damage; the session re-hashes the damaged tiles and gives every changed tile a new
+// version. Each viewer remembers the versions it was sent, so "what does this viewer
+// still need" is a comparison of two version arrays, however many frames it missed.
+class Session {
+ public:
+  Session(int w, int h, std::string name);
+
+  const std::string& name() const { return name_; }
+
+  // --- for the source (any thread) ---
+  std::unique_lock<std::mutex> lock() { return std::unique_lock(mu_); }
+  Surface& surface() { return surface_; }  // only while holding lock()
+  // Publishes what was drawn since the last commit; lock must be held.
+  void commit_locked(const Region& damage);
+  void resize_locked(int w, int h);  // the surface becomes black at the new size
+  void set_cursor(CursorShape shape);
+  void set_input_sink(InputSink* sink) { sink_ = sink; }
+  // Called after every commit, resize and cursor change, on the thread that made the
+  // change and possibly under the lock: it must only hand work elsewhere (the server
+  // posts a wake-up to its I/O thread).
+  void set_change_listener(std::function<void()> fn) { on_change_ = std::move(fn); }
+
+  // --- for viewers (lock held where noted) ---
+  // Tile versions; a viewer that holds versions equal to these is up to date.
+  const std::vector<std::uint64_t>& tile_versions_locked() const { return versions_; }
+  const TileGrid& grid_locked() const { return grid_; }
+  std::uint64_t geometry_epoch_locked() const { return geometry_epoch_; }
+  std::uint64_t cursor_epoch() const;
+  CursorShape cursor() const;
+  InputSink* input_sink() const { return sink_; }
+
+  // Statistics.
+  std::uint64_t commits() const;
+  std::uint64_t tiles_changed() const;
+
+ private:
+  void notify();
+  mutable std::mutex mu_;
+  std::string name_;
+  Surface surface_;
+  TileGrid grid_;
+  std::vector<std::uint64_t> versions_;
+  std::uint64_t version_counter_ = 0;
+  std::uint64_t geometry_epoch_ = 0;
+  std::uint64_t commits_ = 0, tiles_changed_ = 0;
+
+  mutable std::mutex cursor_mu_;
+  CursorShape cursor_;
+  std::uint64_t cursor_epoch_ = 0;
+
+  InputSink* sink_ = nullptr;
+  std::function<void()> on_change_;
+};
+
+}  // namespace rd

@@ -1,0 +1,72 @@
+#include "server/update_encoder.hpp"
+
+#include <cstring>
+
+namespace rd {
+
+std::vector<RunSnapshot> snapshot_changed_tiles(const Surface& s, const TileGrid& grid,
+                                                const std::vector<std::uint64_t>& current,
+                                                std::vector<std::uint64_t>& sent) {
+  std::vector<RunSnapshot> runs;
+  for (int ty = 0; ty < grid.rows(); ++ty) {
+    int tx = 0;
+    while (tx < grid.cols()) {
+      std::size_t i = static_cast<std::size_t>(ty * grid.cols() + tx);
+      if (current[i] == sent[i]) {
+        ++tx;
+        continue;
+      }
+      int start = tx;
+      while (tx < grid.cols() && tx - start < kMaxRunTiles) {
+        std::size_t j = static_cast<std::size_t>(ty * grid.cols() + tx);
+        if (current[j] == sent[j]) break;
+        sent[j] = current[j];
+        ++tx;
+      }
+      Rect r = grid.tile_rect(ty * grid.cols() + start).united(grid.tile_rect(ty * grid.cols() + tx - 1));
+      RunSnapshot run;
+      run.rect = r;
+      run.px.resize(static_cast<std::size_t>(r.w) * r.h);
+      for (int y = 0; y < r.h; ++y)
+        std::memcpy(run.px.data() + static_cast<std::size_t>(y) * r.w, s.row32(r.y + y) + r.x,
+                    static_cast<std::size_t>(r.w) * 4);
+      runs.push_back(std::move(run));
+    }
+  }
+  return runs;
+}
+
+std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& policy, const EncodeParams& params) {
+  const PixelView all = run.view();
+  const int ntiles = (run.rect.w + kTileSize - 1) / kTileSize;
+  auto tile_view = [&](int t, int count) {
+    int x0 = t * kTileSize;
+    int x1 = std::min(run.rect.w, (t + count) * kTileSize);
+    return PixelView{all.data + static_cast<std::ptrdiff_t>(x0) * 4, all.stride, x1 - x0, all.h};
+  };
+  std::vector<TileCodec> codec(static_cast<std::size_t>(ntiles));
+  std::vector<std::uint32_t> colour(static_cast<std::size_t>(ntiles), 0);
+  for (int t = 0; t < ntiles; ++t) {
+    PixelView v = tile_view(t, 1);
+    codec[static_cast<std::size_t>(t)] = choose_codec(v, policy);
+    if (codec[static_cast<std::size_t>(t)] == TileCodec::Solid) colour[static_cast<std::size_t>(t)] = v.row32(0)[0];
+  }
+  std::vector<EncodedRect> out;
+  int t = 0;
+  while (t < ntiles) {
+    int end = t + 1;
+    while (end < ntiles && codec[static_cast<std::size_t>(end)] == codec[static_cast<std::size_t>(t)] &&
+           (codec[static_cast<std::size_t>(t)] != TileCodec::Solid || colour[static_cast<std::size_t>(end)] == colour[static_cast<std::size_t>(t)]))
+      ++end;
+    PixelView v = tile_view(t, end - t);
+    EncodedRect e;
+    e.rect = {run.rect.x + t * kTileSize, run.rect.y, v.w, v.h};
+    e.codec = codec[static_cast<std::size_t>(t)];
+    e.payload = encode_tile(e.codec, v, params);
+    out.push_back(std::move(e));
+    t = end;
+  }
+  return out;
+}
+
+}  // namespace rd

@@ -1,0 +1,391 @@
+#include "server/viewer_connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+#include "common/clock.hpp"
+#include "server/update_encoder.hpp"
+
+namespace rd {
+
+namespace {
+// The hello is small; anything bigger before the handshake is not a viewer.
+constexpr std::uint32_t kMaxHelloBody = 4096;
+// The smallest message limit a viewer may announce: one tile run must fit.
+constexpr std::uint32_t kMinViewerMaxMessage = 1u << 20;
+constexpr auto kCloseGrace = std::chrono::seconds(2);
+}  // namespace
+
+struct ViewerConnection::EncodedFrame {
+  std::vector<RunSnapshot> runs;
+  std::vector<std::vector<EncodedRect>> results;
+  std::atomic<std::size_t> remaining{0};
+  std::atomic<std::uint64_t> encode_us{0};
+  std::mutex error_mu;
+  std::string error;
+};
+
+ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
+                                   const NativeServerConfig& config, ClosedFn on_closed)
+    : socket_(std::move(socket)),
+      handshake_timer_(socket_.get_executor()),
+      ping_timer_(socket_.get_executor()),
+      write_timer_(socket_.get_executor()),
+      session_(session),
+      pool_(pool),
+      config_(config),
+      on_closed_(std::move(on_closed)) {
+  stats_.id = id;
+  asio::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  stats_.peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+void ViewerConnection::start() {
+  asio::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);  // input echo must not wait for Nagle
+  spdlog::info("viewer {} connected from {}", stats_.id, stats_.peer);
+  handshake_timer_.expires_after(config_.handshake_timeout);
+  handshake_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+    if (!e && self->state_ == State::Hello)
+      self->fail(ErrorCode::HandshakeTimeout, "no hello within " + std::to_string(self->config_.handshake_timeout.count()) + " ms");
+  });
+  read_header();
+}
+
+void ViewerConnection::read_header() {
+  asio::async_read(socket_, asio::buffer(header_buf_),
+                   [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                     if (self->state_ == State::Closed || self->state_ == State::Closing) return;
+                     if (ec) {
+                       if (ec == asio::error::eof && n == 0)
+                         self->close("viewer closed the connection");
+                       else if (n > 0)
+                         self->fail(ErrorCode::Malformed, "connection ended inside a message header (" + std::to_string(n) + " of 8 bytes)");
+                       else
+                         self->close("read error: " + ec.message());
+                       return;
+                     }
+                     self->stats_.bytes_received += n;
+                     Header h;
+                     try {
+                       h = decode_header(self->header_buf_, self->state_ == State::Hello ? kMaxHelloBody : kDefaultMaxViewerMessage);
+                     } catch (const DecodeError& e) {
+                       self->fail(ErrorCode::TooLarge, e.what());
+                       return;
+                     }
+                     self->read_body(h);
+                   });
+}
+
+void ViewerConnection::read_body(Header h) {
+  body_buf_.resize(h.length);
+  asio::async_read(socket_, asio::buffer(body_buf_),
+                   [self = shared_from_this(), h](const asio::error_code& ec, std::size_t n) {
+                     if (self->state_ == State::Closed || self->state_ == State::Closing) return;
+                     if (ec) {
+                       self->fail(ErrorCode::Malformed, std::string("connection ended inside a ") + msg_type_name(h.type) +
+                                                            " message (" + std::to_string(n) + " of " +
+                                                            std::to_string(h.length) + " bytes)");
+                       return;
+                     }
+                     self->stats_.bytes_received += n;
+                     try {
+                       self->handle(h.type, h.flags, self->body_buf_);
+                     } catch (const DecodeError& e) {
+                       self->fail(ErrorCode::Malformed, std::string("malformed ") + msg_type_name(h.type) + ": " + e.what());
+                       return;
+                     }
+                     if (self->state_ == State::Hello || self->state_ == State::Streaming) self->read_header();
+                   });
+}
+
+void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView body) {
+  if (state_ == State::Hello) {
+    if (type != static_cast<std::uint8_t>(MsgType::ClientHello))
+      return fail(ErrorCode::Unexpected, std::string("expected ClientHello, got message type ") + std::to_string(type) +
+                                             " (" + msg_type_name(type) + ")");
+    return handle_hello(body);
+  }
+  InputSink* sink = session_.input_sink();
+  switch (static_cast<MsgType>(type)) {
+    case MsgType::Key: {
+      auto k = decode_key(body);
+      ++stats_.input_events;
+      if (sink) sink->on_key(k);
+      return;
+    }
+    case MsgType::Pointer: {
+      auto p = decode_pointer(body);
+      ++stats_.input_events;
+      if (sink) sink->on_pointer(p);
+      return;
+    }
+    case MsgType::Wheel: {
+      auto w = decode_wheel(body);
+      ++stats_.input_events;
+      if (sink) sink->on_wheel(w);
+      return;
+    }
+    case MsgType::FrameAck: {
+      auto a = decode_frame_ack(body);
+      if (a.seq >= next_seq_)
+        return fail(ErrorCode::Unexpected, "FrameAck for frame " + std::to_string(a.seq) + " that was never sent");
+      if (a.seq > acked_seq_) {
+        stats_.frames_acked += a.seq - acked_seq_;
+        acked_seq_ = a.seq;
+      }
+      stats_.last_decode_us = a.decode_us;
+      return maybe_send_update();
+    }
+    case MsgType::RefreshRequest: {
+      auto r = decode_refresh_request(body);
+      {
+        auto lk = session_.lock();
+        const TileGrid& grid = session_.grid_locked();
+        Rect want = r.rect.empty() ? session_.surface().bounds() : r.rect;
+        for (int i : grid.tiles_in(want))
+          if (static_cast<std::size_t>(i) < sent_versions_.size()) sent_versions_[static_cast<std::size_t>(i)] = 0;
+      }
+      return maybe_send_update();
+    }
+    case MsgType::Pong: {
+      auto p = decode_pong(body);
+      stats_.rtt_ms = static_cast<double>(now_us() - p.time_us) / 1000.0;
+      return;
+    }
+    case MsgType::Bye: {
+      auto b = decode_bye(body);
+      return close("viewer said goodbye" + (b.reason.empty() ? std::string() : ": " + b.reason));
+    }
+    case MsgType::Error: {
+      auto e = decode_error(body);
+      spdlog::warn("viewer {} reports error {}: {}", stats_.id, static_cast<int>(e.code), e.text);
+      return close("viewer reported an error: " + e.text);
+    }
+    default:
+      if (flags & kFlagOptional) return;  // an extension this server does not know
+      return fail(ErrorCode::Unexpected, "unexpected message type " + std::to_string(type) + " (" + msg_type_name(type) + ")");
+  }
+}
+
+void ViewerConnection::handle_hello(ByteView body) {
+  ClientHello hello = decode_client_hello(body);
+  Negotiated n = negotiate(hello, kCapsV1);
+  if (!n.ok) return fail(n.error.code, n.error.text);
+  if (hello.max_message < kMinViewerMaxMessage)
+    return fail(ErrorCode::Unexpected, "viewer accepts messages of at most " + std::to_string(hello.max_message) +
+                                           " bytes; at least " + std::to_string(kMinViewerMaxMessage) + " are needed");
+  caps_ = n.capabilities;
+  max_out_message_ = hello.max_message;
+  policy_.decodable = hello.codecs & kAllCodecs;
+  if (hello.forced_codec != kAnyCodec) policy_.forced = static_cast<TileCodec>(hello.forced_codec);
+  policy_.lossy = hello.quality < kLossless || policy_.forced == TileCodec::Jpeg;
+  params_.jpeg_quality = hello.quality < kLossless ? std::max<int>(1, hello.quality) : 90;
+  params_.subsampling = hello.subsampling;
+  stats_.name = hello.name;
+  stats_.encoding = encoding_name(n.encoding);
+  stats_.quality = hello.quality;
+
+  ServerHello sh;
+  sh.version_minor = n.minor;
+  sh.capabilities = caps_;
+  sh.encoding = n.encoding;
+  sh.session_name = session_.name();
+  {
+    auto lk = session_.lock();
+    sh.width = static_cast<std::uint16_t>(session_.surface().width());
+    sh.height = static_cast<std::uint16_t>(session_.surface().height());
+    sent_geometry_epoch_ = session_.geometry_epoch_locked();
+    sent_versions_.assign(session_.tile_versions_locked().size(), 0);
+  }
+  state_ = State::Streaming;
+  handshake_timer_.cancel();
+  spdlog::info("viewer {} ({}): {} encoding, quality {}, codecs 0x{:x}", stats_.id,
+               hello.name.empty() ? "unnamed" : hello.name, stats_.encoding, hello.quality, policy_.decodable);
+  queue(encode(sh));
+  schedule_ping();
+  maybe_send_update();
+}
+
+void ViewerConnection::wake() { maybe_send_update(); }
+
+void ViewerConnection::maybe_send_update() {
+  if (state_ != State::Streaming || encoding_) return;
+  if (static_cast<int>(next_seq_ - 1 - acked_seq_) >= config_.window) return;
+
+  if ((caps_ & kCapCursor) && session_.cursor_epoch() != sent_cursor_epoch_) {
+    sent_cursor_epoch_ = session_.cursor_epoch();
+    CursorShape c = session_.cursor();
+    if (c.w > 0 && c.h > 0) queue(encode(c));
+  }
+  std::vector<RunSnapshot> runs;
+  {
+    auto lk = session_.lock();
+    if (session_.geometry_epoch_locked() != sent_geometry_epoch_) {
+      if (!(caps_ & kCapResize)) {
+        lk.unlock();
+        return fail(ErrorCode::Unexpected, "the screen was resized and this viewer cannot follow a resize");
+      }
+      sent_geometry_epoch_ = session_.geometry_epoch_locked();
+      sent_versions_.assign(session_.tile_versions_locked().size(), 0);
+      queue(encode(Resize{static_cast<std::uint16_t>(session_.surface().width()),
+                          static_cast<std::uint16_t>(session_.surface().height())}));
+    }
+    runs = snapshot_changed_tiles(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_);
+  }
+  if (!runs.empty()) start_encode(std::move(runs));
+}
+
+void ViewerConnection::start_encode(std::vector<RunSnapshot>&& runs) {
+  encoding_ = true;
+  auto frame = std::make_shared<EncodedFrame>();
+  frame->runs = std::move(runs);
+  frame->results.resize(frame->runs.size());
+  frame->remaining = frame->runs.size();
+  for (std::size_t i = 0; i < frame->runs.size(); ++i) {
+    pool_.submit([self = shared_from_this(), frame, i, policy = policy_, params = params_] {
+      std::uint64_t t0 = now_us();
+      try {
+        frame->results[i] = encode_run(frame->runs[i], policy, params);
+      } catch (const std::exception& e) {
+        std::lock_guard lk(frame->error_mu);
+        frame->error = e.what();
+      }
+      frame->encode_us += now_us() - t0;
+      if (--frame->remaining == 0)
+        asio::post(self->socket_.get_executor(), [self, frame] { self->on_encoded(frame); });
+    });
+  }
+}
+
+void ViewerConnection::on_encoded(std::shared_ptr<EncodedFrame> frame) {
+  encoding_ = false;
+  if (state_ != State::Streaming) return;
+  if (!frame->error.empty()) return fail(ErrorCode::Internal, "encoding failed: " + frame->error);
+  std::uint32_t seq = next_seq_++;
+  std::vector<Bytes> parts;
+  parts.push_back(encode(FrameBegin{seq, now_us()}));
+  for (std::size_t i = 0; i < frame->results.size(); ++i) {
+    Bytes run_msgs;
+    for (const EncodedRect& e : frame->results[i]) {
+      append_tile_update(run_msgs, e.rect, e.codec, e.payload);
+      auto c = static_cast<std::size_t>(e.codec);
+      stats_.rects_by_codec[c]++;
+      stats_.bytes_by_codec[c] += e.payload.size();
+      stats_.pixels_encoded += static_cast<std::uint64_t>(e.rect.area());
+    }
+    parts.push_back(std::move(run_msgs));
+  }
+  parts.push_back(encode(FrameEnd{seq, {}}));
+  stats_.encode_us += frame->encode_us;
+  ++stats_.frames;
+  queue(std::move(parts));
+  maybe_send_update();
+}
+
+void ViewerConnection::queue(Bytes msg) {
+  std::vector<Bytes> parts;
+  parts.push_back(std::move(msg));
+  queue(std::move(parts));
+}
+
+void ViewerConnection::queue(std::vector<Bytes> parts) {
+  std::uint64_t n = 0;
+  for (const auto& p : parts) n += p.size();
+  queued_bytes_ += n;
+  stats_.queued_bytes_peak = std::max(stats_.queued_bytes_peak, queued_bytes_);
+  out_.push_back(std::move(parts));
+  if (!writing_) write_next();
+}
+
+void ViewerConnection::write_next() {
+  if (out_.empty() || state_ == State::Closed) {
+    writing_ = false;
+    return;
+  }
+  writing_ = true;
+  std::vector<asio::const_buffer> bufs;
+  for (const auto& p : out_.front()) bufs.emplace_back(asio::buffer(p));
+  write_timer_.expires_after(config_.write_timeout);
+  write_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+    if (!e) self->close("viewer read nothing for " + std::to_string(self->config_.write_timeout.count() / 1000) + " s");
+  });
+  asio::async_write(socket_, bufs, [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+    self->write_timer_.cancel();
+    if (self->state_ == State::Closed) return;
+    if (ec) return self->close("write error: " + ec.message());
+    self->stats_.bytes_sent += n;
+    self->queued_bytes_ -= n;
+    self->out_.pop_front();
+    if (self->state_ == State::Closing && self->out_.empty()) return self->close(self->stats_.close_reason);
+    self->write_next();
+  });
+}
+
+void ViewerConnection::schedule_ping() {
+  ping_timer_.expires_after(config_.ping_interval);
+  ping_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+    if (e || self->state_ != State::Streaming) return;
+    if (!self->writing_) self->queue(encode(Ping{++self->ping_id_, now_us()}));
+    self->schedule_ping();
+  });
+}
+
+void ViewerConnection::fail(ErrorCode code, const std::string& why) {
+  if (state_ == State::Closed || state_ == State::Closing) return;
+  spdlog::warn("viewer {} ({}): {}; closing the connection", stats_.id, stats_.peer, why);
+  // Frames not yet on the wire are dropped; the one being written must finish first
+  // or the Error would land in the middle of it.
+  if (writing_) {
+    while (out_.size() > 1) {
+      for (const auto& p : out_.back()) queued_bytes_ -= p.size();
+      out_.pop_back();
+    }
+  } else {
+    out_.clear();
+    queued_bytes_ = 0;
+  }
+  queue(encode(ErrorMsg{code, why}));
+  state_ = State::Closing;
+  stats_.close_reason = why;
+  handshake_timer_.expires_after(kCloseGrace);
+  handshake_timer_.async_wait([self = shared_from_this(), why](const asio::error_code& e) {
+    if (!e) self->close(why);
+  });
+}
+
+void ViewerConnection::say_goodbye(const std::string& reason) {
+  if (state_ == State::Closed || state_ == State::Closing) return;
+  if (state_ == State::Streaming) {
+    queue(encode(Bye{reason}));
+    state_ = State::Closing;
+    stats_.close_reason = reason;
+    handshake_timer_.expires_after(kCloseGrace);
+    handshake_timer_.async_wait([self = shared_from_this(), reason](const asio::error_code& e) {
+      if (!e) self->close(reason);
+    });
+  } else {
+    close(reason);
+  }
+}
+
+void ViewerConnection::close(const std::string& reason) {
+  if (state_ == State::Closed) return;
+  state_ = State::Closed;
+  stats_.connected = false;
+  stats_.close_reason = reason;
+  handshake_timer_.cancel();
+  ping_timer_.cancel();
+  write_timer_.cancel();
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  out_.clear();
+  queued_bytes_ = 0;
+  spdlog::info("viewer {} disconnected: {}", stats_.id, reason);
+  if (on_closed_) on_closed_(*this);
+}
+
+}  // namespace rd

@@ -1,0 +1,92 @@
+#pragma once
+#include <asio.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "codecs/tile_classifier.hpp"
+#include "codecs/tile_codec.hpp"
+#include "common/worker_pool.hpp"
+#include "protocol/framing.hpp"
+#include "protocol/handshake.hpp"
+#include "server/native_config.hpp"
+#include "server/session.hpp"
+#include "server/viewer_stats.hpp"
+
+namespace rd {
+
+// One native viewer. Everything here runs on the server's single I/O thread (the
+// dispatcher); only tile encoding goes to the worker pool, and its result comes back
+// to the I/O thread as a posted handler.
+class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
+ public:
+  using ClosedFn = std::function<void(const ViewerConnection&)>;
+  ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
+                   const NativeServerConfig& config, ClosedFn on_closed);
+
+  void start();
+  // The session changed: send an update if the flow window allows.
+  void wake();
+  // Ends the connection with a Bye (server shutdown).
+  void say_goodbye(const std::string& reason);
+  ViewerStats stats() const { return stats_; }
+  int id() const { return stats_.id; }
+
+ private:
+  enum class State { Hello, Streaming, Closing, Closed };
+
+  void read_header();
+  void read_body(Header h);
+  void handle(std::uint8_t type, std::uint8_t flags, ByteView body);
+  void handle_hello(ByteView body);
+  void fail(ErrorCode code, const std::string& why);  // Error to the viewer, log, close
+  void close(const std::string& reason);
+
+  void maybe_send_update();
+  void start_encode(std::vector<struct RunSnapshot>&& runs);
+  struct EncodedFrame;
+  void on_encoded(std::shared_ptr<EncodedFrame> frame);
+
+  void queue(Bytes msg);
+  void queue(std::vector<Bytes> parts);
+  void write_next();
+  void schedule_ping();
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer handshake_timer_;
+  asio::steady_timer ping_timer_;
+  asio::steady_timer write_timer_;
+  Session& session_;
+  WorkerPool& pool_;
+  const NativeServerConfig& config_;
+  ClosedFn on_closed_;
+  State state_ = State::Hello;
+
+  std::array<std::uint8_t, kHeaderSize> header_buf_{};
+  Bytes body_buf_;
+
+  // Negotiated.
+  std::uint32_t caps_ = 0;
+  std::uint32_t max_out_message_ = kDefaultMaxMessage;
+  CodecPolicy policy_;
+  EncodeParams params_;
+
+  // Update state.
+  std::vector<std::uint64_t> sent_versions_;
+  std::uint64_t sent_geometry_epoch_ = ~0ull;
+  std::uint64_t sent_cursor_epoch_ = 0;
+  bool encoding_ = false;
+  std::uint32_t next_seq_ = 1;
+  std::uint32_t acked_seq_ = 0;
+
+  // Outgoing queue: each entry is written with one gather write.
+  std::deque<std::vector<Bytes>> out_;
+  bool writing_ = false;
+  std::uint64_t queued_bytes_ = 0;
+  std::uint32_t ping_id_ = 0;
+
+  ViewerStats stats_;
+};
+
+}  // namespace rd

@@ -1,0 +1,33 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "protocol/messages.hpp"
+
+namespace rd {
+
+// What one viewer connection cost and received; written to the server's stats file.
+struct ViewerStats {
+  int id = 0;
+  std::string peer;
+  std::string name;
+  std::string encoding;
+  int quality = 100;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t frames = 0;
+  std::uint64_t frames_acked = 0;
+  std::uint64_t input_events = 0;
+  std::uint64_t queued_bytes_peak = 0;  // largest backlog of unsent bytes held for this viewer
+  std::array<std::uint64_t, kTileCodecCount> rects_by_codec{};
+  std::array<std::uint64_t, kTileCodecCount> bytes_by_codec{};
+  std::uint64_t encode_us = 0;  // worker time spent encoding for this viewer
+  std::uint64_t pixels_encoded = 0;
+  std::uint64_t last_decode_us = 0;
+  double rtt_ms = -1;
+  bool connected = true;
+  std::string close_reason;
+};
+
+}  // namespace rd
