@@ -2,6 +2,8 @@
 #include <SDL.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <thread>
@@ -37,6 +39,9 @@ struct Options {
   int threads = 0;
   int connect_timeout_ms = 5000;
 };
+
+std::atomic<bool> g_signalled{false};
+extern "C" void on_signal(int) { g_signalled = true; }
 
 void say(const std::string& msg) { std::fprintf(stderr, "rdisplay-viewer: %s\n", msg.c_str()); }
 
@@ -130,7 +135,10 @@ int main(int argc, char** argv) {
   if (window) {
     window->run();
   } else {
-    while (!store.finished() && !idle_exit()) {
+    // Headless: SIGINT and SIGTERM end the session cleanly, stats and screenshot included.
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    while (!store.finished() && !idle_exit() && !g_signalled) {
       store.wait(rd::Clock::now() + std::chrono::milliseconds(20));
       store.take();  // headless: nothing to upload, only acknowledge the change
     }
@@ -148,7 +156,10 @@ int main(int argc, char** argv) {
   window.reset();
 
   int rc = kExitOk;
-  std::string end_reason = ended_by_server ? store.finish_reason() : (idle_exit() ? "idle" : "closed by the user");
+  std::string end_reason = ended_by_server ? store.finish_reason()
+                           : g_signalled     ? "signal"
+                           : idle_exit()     ? "idle"
+                                             : "closed by the user";
   if (ended_by_server) {
     say(end_reason);
     if (store.finished_with_error()) rc = kExitSessionError;

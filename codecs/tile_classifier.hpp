@@ -25,6 +25,6 @@ int count_colors(const PixelView& v, int limit);
 TileCodec choose_codec(const PixelView& v, const CodecPolicy& policy);
 
 // Colours above which a tile counts as photo-like.
-constexpr int kPhotoColors = 96;
+constexpr int kPhotoColors = 256;
 
 }  // namespace rd

@@ -122,25 +122,11 @@ int main(int argc, char** argv) {
               width, height);
   std::fflush(stdout);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::steady_timer drain(io);
-  std::function<void(int)> wait_drained = [&](int tries) {
-    if (server->live_viewers() == 0 || tries == 0) return io.stop();
-    drain.expires_after(std::chrono::milliseconds(20));
-    drain.async_wait([&, tries](const asio::error_code&) { wait_drained(tries - 1); });
-  };
-  signals.async_wait([&](const asio::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    server->shutdown("server shutting down");
-    wait_drained(50);  // up to a second for the Byes to leave
-  });
-  io.run();
-  runner.stop();
-  session.set_change_listener(nullptr);
-
-  if (!o.stats.empty()) {
+  long stats_seq = 0;
+  auto write_stats = [&]() -> bool {
+    if (o.stats.empty()) return true;
     nlohmann::json j;
+    j["stats_seq"] = ++stats_seq;  // lets a poller tell a fresh file from the last one
     {
       auto lk = session.lock();
       j["surface_hash"] = session.surface().hash_hex();
@@ -155,14 +141,46 @@ int main(int argc, char** argv) {
     j["encoder_pool"] = rd::tlp_json(pool.tlp(), pool.size());
     j["cpu_seconds"] = rd::process_cpu_seconds();
     j["peak_rss_kib"] = rd::peak_rss_kib();
+    j["rss_kib"] = rd::current_rss_kib();
     nlohmann::json viewers = nlohmann::json::array();
     for (const auto& v : server->stats()) viewers.push_back(rd::viewer_stats_json(v));
     j["viewers"] = viewers;
     try {
       rd::write_json_file(o.stats, j);
+      return true;
     } catch (const std::exception& e) {
-      return fail(e.what(), 1);
+      spdlog::error("{}", e.what());
+      return false;
     }
-  }
+  };
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain(io);
+  std::function<void(int)> wait_drained = [&](int tries) {
+    if (server->live_viewers() == 0 || tries == 0) return io.stop();
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([&, tries](const asio::error_code&) { wait_drained(tries - 1); });
+  };
+  signals.async_wait([&](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    runner.stop();  // the screen is final from here on
+    server->shutdown("server shutting down", std::chrono::milliseconds(1000));
+    wait_drained(100);  // the viewers' last frames, the Byes, and their closing
+  });
+  // SIGUSR1 writes the stats file now and keeps running: tests and scripts poll it.
+  asio::signal_set usr1(io, SIGUSR1);
+  std::function<void()> on_usr1 = [&] {
+    usr1.async_wait([&](const asio::error_code& ec, int) {
+      if (ec) return;
+      write_stats();
+      on_usr1();
+    });
+  };
+  on_usr1();
+  io.run();
+  runner.stop();
+  session.set_change_listener(nullptr);
+  if (!write_stats()) return 1;
   return 0;
 }

@@ -48,11 +48,11 @@ void NativeServer::wake_all() {
   });
 }
 
-void NativeServer::shutdown(const std::string& reason) {
+void NativeServer::shutdown(const std::string& reason, std::chrono::milliseconds grace) {
   asio::error_code ec;
   acceptor_.close(ec);
   auto conns = live_;
-  for (auto& [id, c] : conns) c->say_goodbye(reason);
+  for (auto& [id, c] : conns) c->say_goodbye(reason, grace);
 }
 
 std::vector<ViewerStats> NativeServer::stats() const {

@@ -23,8 +23,8 @@ class NativeServer {
   // Thread-safe: asks the I/O thread to offer every viewer an update. Calls made while
   // one is still pending fold into it.
   void wake_all();
-  // On the I/O thread: Bye to every viewer, stop accepting.
-  void shutdown(const std::string& reason);
+  // On the I/O thread: stop accepting; every viewer gets the final screen, then a Bye.
+  void shutdown(const std::string& reason, std::chrono::milliseconds grace);
   // On the I/O thread.
   std::vector<ViewerStats> stats() const;
   std::size_t live_viewers() const { return live_.size(); }

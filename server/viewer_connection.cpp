@@ -137,7 +137,8 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         acked_seq_ = a.seq;
       }
       stats_.last_decode_us = a.decode_us;
-      return maybe_send_update();
+      maybe_send_update();
+      return maybe_finish_goodbye();
     }
     case MsgType::RefreshRequest: {
       auto r = decode_refresh_request(body);
@@ -356,19 +357,40 @@ void ViewerConnection::fail(ErrorCode code, const std::string& why) {
   });
 }
 
-void ViewerConnection::say_goodbye(const std::string& reason) {
-  if (state_ == State::Closed || state_ == State::Closing) return;
-  if (state_ == State::Streaming) {
-    queue(encode(Bye{reason}));
-    state_ = State::Closing;
-    stats_.close_reason = reason;
-    handshake_timer_.expires_after(kCloseGrace);
-    handshake_timer_.async_wait([self = shared_from_this(), reason](const asio::error_code& e) {
-      if (!e) self->close(reason);
-    });
-  } else {
-    close(reason);
+void ViewerConnection::say_goodbye(const std::string& reason, std::chrono::milliseconds grace) {
+  if (state_ != State::Streaming) {
+    if (state_ == State::Hello) close(reason);
+    return;
   }
+  goodbye_ = reason;
+  handshake_timer_.expires_after(grace);
+  handshake_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+    if (!e) self->send_bye();  // out of patience: the viewer gets what it has
+  });
+  maybe_send_update();
+  maybe_finish_goodbye();
+}
+
+bool ViewerConnection::up_to_date() {
+  if (encoding_ || acked_seq_ + 1 != next_seq_) return false;
+  auto lk = session_.lock();
+  return session_.geometry_epoch_locked() == sent_geometry_epoch_ && session_.tile_versions_locked() == sent_versions_;
+}
+
+void ViewerConnection::maybe_finish_goodbye() {
+  if (goodbye_ && state_ == State::Streaming && up_to_date()) send_bye();
+}
+
+void ViewerConnection::send_bye() {
+  if (state_ != State::Streaming) return;
+  std::string reason = goodbye_.value_or("server shutting down");
+  queue(encode(Bye{reason}));
+  state_ = State::Closing;
+  stats_.close_reason = reason;
+  handshake_timer_.expires_after(kCloseGrace);
+  handshake_timer_.async_wait([self = shared_from_this(), reason](const asio::error_code& e) {
+    if (!e) self->close(reason);
+  });
 }
 
 void ViewerConnection::close(const std::string& reason) {

@@ -2,6 +2,7 @@
 #include <asio.hpp>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <vector>
 
@@ -28,8 +29,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   void start();
   // The session changed: send an update if the flow window allows.
   void wake();
-  // Ends the connection with a Bye (server shutdown).
-  void say_goodbye(const std::string& reason);
+  // Ends the connection with a Bye (server shutdown) once the viewer holds the final
+  // screen: updates still owed are sent and acknowledged first, for at most `grace`.
+  void say_goodbye(const std::string& reason, std::chrono::milliseconds grace);
   ViewerStats stats() const { return stats_; }
   int id() const { return stats_.id; }
 
@@ -44,6 +46,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   void close(const std::string& reason);
 
   void maybe_send_update();
+  bool up_to_date();  // nothing owed: no changed tile unsent, no frame unacknowledged
+  void maybe_finish_goodbye();
+  void send_bye();
   void start_encode(std::vector<struct RunSnapshot>&& runs);
   struct EncodedFrame;
   void on_encoded(std::shared_ptr<EncodedFrame> frame);
@@ -77,6 +82,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   std::uint64_t sent_geometry_epoch_ = ~0ull;
   std::uint64_t sent_cursor_epoch_ = 0;
   bool encoding_ = false;
+  std::optional<std::string> goodbye_;  // set while draining before a Bye
   std::uint32_t next_seq_ = 1;
   std::uint32_t acked_seq_ = 0;
 

@@ -1,0 +1,28 @@
+#include "tests/support/viewer.hpp"
+
+#include <doctest/doctest.h>
+
+namespace rd::test {
+
+HeadlessViewer::HeadlessViewer(const std::string& dir, const std::string& name, const std::string& url,
+                               std::vector<std::string> args)
+    : name_(name), stats_(dir + "/" + name + "-stats.json"), shot_(dir + "/" + name + ".png") {
+  std::vector<std::string> argv{kViewerBin, url, "--headless", "--stats", stats_, "--screenshot", shot_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  proc_ = std::make_unique<Process>(argv, dir, name);
+}
+
+nlohmann::json HeadlessViewer::finish(std::chrono::milliseconds timeout) {
+  auto rc = proc_->wait(timeout);
+  REQUIRE_MESSAGE(rc.has_value(), name_ << " did not exit in time; stderr:\n" << proc_->err());
+  CHECK_MESSAGE(*rc == 0, name_ << " exit status " << *rc << "; stderr:\n" << proc_->err());
+  return parse_json(read_file(stats_), name_ + " stats");
+}
+
+nlohmann::json parse_json(const std::string& text, const std::string& what) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  REQUIRE_MESSAGE(!j.is_discarded(), what << " is not JSON: " << text.substr(0, 200));
+  return j;
+}
+
+}  // namespace rd::test

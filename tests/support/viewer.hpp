@@ -1,0 +1,27 @@
+#pragma once
+#include <nlohmann/json.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+namespace rd::test {
+
+// A headless rdisplay-viewer writing its stats and screenshot into the scratch folder.
+class HeadlessViewer {
+ public:
+  HeadlessViewer(const std::string& dir, const std::string& name, const std::string& url, std::vector<std::string> args);
+  // Waits for the exit (status 0 expected) and returns the stats.
+  nlohmann::json finish(std::chrono::milliseconds timeout = 60s);
+  std::string screenshot() const { return shot_; }
+  Process& proc() { return *proc_; }
+
+ private:
+  std::string name_, stats_, shot_;
+  std::unique_ptr<Process> proc_;
+};
+
+nlohmann::json parse_json(const std::string& text, const std::string& what);
+
+}  // namespace rd::test

@@ -1,0 +1,27 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "tests/support/process.hpp"
+
+namespace rd::test {
+
+// A private Xvfb on a free display number (chosen by Xvfb itself through -displayfd),
+// listening on its Unix socket only. Stopped when this object goes.
+class Xvfb {
+ public:
+  Xvfb(const std::string& dir, int width, int height);
+  ~Xvfb();
+  const std::string& display() const { return display_; }
+  std::map<std::string, std::string> env() const { return {{"DISPLAY", display_}, {"SDL_VIDEODRIVER", "x11"}}; }
+  // Runs a command against this display; returns its stdout, or nullopt on failure.
+  std::optional<std::string> run(std::vector<std::string> argv, std::chrono::milliseconds timeout = 20s);
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Process> proc_;
+  std::string display_;
+  int run_count_ = 0;
+};
+
+}  // namespace rd::test

@@ -1,0 +1,254 @@
+#include <doctest/doctest.h>
+
+#include "protocol/framing.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/keysym.hpp"
+#include "protocol/messages.hpp"
+
+using namespace rd;
+
+namespace {
+
+// Splits an encoded message into header and body, checking the header on the way.
+RawMessage parse_one(const Bytes& wire) {
+  MessageParser p(kDefaultMaxMessage);
+  p.feed(wire);
+  auto m = p.next();
+  REQUIRE(m.has_value());
+  CHECK(p.buffered() == 0);
+  return *m;
+}
+
+// Every strict prefix of a body must be rejected by its decoder.
+template <class F>
+void check_truncations_rejected(const Bytes& body, F decode) {
+  for (std::size_t n = 0; n < body.size(); ++n) {
+    ByteView cut(body.data(), n);
+    CHECK_THROWS_AS(decode(cut), DecodeError);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("header encodes little-endian and rejects oversize lengths") {
+  Bytes out;
+  encode_header(out, 0x11, 0x01020304, kFlagOptional);
+  REQUIRE(out.size() == kHeaderSize);
+  CHECK(out == Bytes{0x11, 0x01, 0, 0, 0x04, 0x03, 0x02, 0x01});
+  Header h = decode_header(out, 0x01020304);
+  CHECK(h.type == 0x11);
+  CHECK(h.flags == kFlagOptional);
+  CHECK(h.length == 0x01020304u);
+  CHECK_THROWS_AS(decode_header(out, 0x01020303), DecodeError);
+  CHECK_THROWS_AS(decode_header(ByteView(out.data(), 7), 1u << 30), DecodeError);
+}
+
+TEST_CASE("message parser reassembles messages split at every byte") {
+  Bytes stream;
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    Bytes m = encode(KeyEvent{0x61 + i, i % 2 == 0});
+    stream.insert(stream.end(), m.begin(), m.end());
+  }
+  MessageParser p(kDefaultMaxMessage);
+  std::vector<RawMessage> got;
+  for (std::uint8_t b : stream) {
+    p.feed(ByteView(&b, 1));
+    while (auto m = p.next()) got.push_back(*m);
+  }
+  REQUIRE(got.size() == 5);
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    CHECK(got[i].type == static_cast<std::uint8_t>(MsgType::Key));
+    KeyEvent k = decode_key(got[i].body);
+    CHECK(k.keysym == 0x61 + i);
+    CHECK(k.down == (i % 2 == 0));
+  }
+}
+
+TEST_CASE("message parser refuses a length over its maximum") {
+  MessageParser p(100);
+  Bytes hdr;
+  encode_header(hdr, 0x11, 101);
+  p.feed(hdr);
+  CHECK_THROWS_AS(p.next(), DecodeError);
+}
+
+TEST_CASE("every message round-trips and rejects truncation") {
+  SUBCASE("FrameBegin") {
+    auto m = parse_one(encode(FrameBegin{7, 123456789012ull}));
+    auto d = decode_frame_begin(m.body);
+    CHECK(d.seq == 7);
+    CHECK(d.server_time_us == 123456789012ull);
+    check_truncations_rejected(m.body, decode_frame_begin);
+  }
+  SUBCASE("TileUpdate") {
+    TileUpdate t{{64, 128, 64, 32}, TileCodec::Zstd, Bytes{1, 2, 3, 4, 5}};
+    auto m = parse_one(encode(t));
+    auto d = decode_tile_update(m.body);
+    CHECK(d.rect == t.rect);
+    CHECK(d.codec == TileCodec::Zstd);
+    CHECK(d.payload == t.payload);
+    for (std::size_t n = 0; n < 10; ++n) CHECK_THROWS_AS(decode_tile_update(ByteView(m.body.data(), n)), DecodeError);
+    Bytes bad = m.body;
+    bad[8] = 9;  // unknown codec
+    CHECK_THROWS_AS(decode_tile_update(bad), DecodeError);
+    Bytes empty = m.body;
+    empty[4] = empty[5] = 0;  // zero width
+    CHECK_THROWS_AS(decode_tile_update(empty), DecodeError);
+  }
+  SUBCASE("FrameEnd") {
+    auto m = parse_one(encode(FrameEnd{9, {1, 2, 3}}));
+    auto d = decode_frame_end(m.body);
+    CHECK(d.seq == 9);
+    CHECK(d.input_ids == std::vector<std::uint32_t>{1, 2, 3});
+    check_truncations_rejected(m.body, decode_frame_end);
+  }
+  SUBCASE("Cursor") {
+    CursorShape c{2, 3, 2, 2, Bytes(16, 0x7f)};
+    auto m = parse_one(encode(c));
+    auto d = decode_cursor(m.body);
+    CHECK(d.hot_x == 2);
+    CHECK(d.hot_y == 3);
+    CHECK(d.bgra == c.bgra);
+    check_truncations_rejected(m.body, decode_cursor);
+    CursorShape huge{0, 0, 300, 1, Bytes(1200, 0)};
+    CHECK_THROWS_AS(decode_cursor(parse_one(encode(huge)).body), DecodeError);
+  }
+  SUBCASE("Resize") {
+    auto m = parse_one(encode(Resize{1920, 1080}));
+    auto d = decode_resize(m.body);
+    CHECK(d.w == 1920);
+    CHECK(d.h == 1080);
+    check_truncations_rejected(m.body, decode_resize);
+    CHECK_THROWS_AS(decode_resize(parse_one(encode(Resize{0, 10})).body), DecodeError);
+  }
+  SUBCASE("input and control") {
+    auto p = decode_pointer(parse_one(encode(PointerEvent{10, 20, 5})).body);
+    CHECK(p.x == 10);
+    CHECK(p.y == 20);
+    CHECK(p.buttons == 5);
+    auto w = decode_wheel(parse_one(encode(WheelEvent{1, 2, -3, 4})).body);
+    CHECK(w.dx == -3);
+    CHECK(w.dy == 4);
+    auto a = decode_frame_ack(parse_one(encode(FrameAck{11, 2500})).body);
+    CHECK(a.seq == 11);
+    CHECK(a.decode_us == 2500);
+    auto r = decode_refresh_request(parse_one(encode(RefreshRequest{{1, 2, 3, 4}})).body);
+    CHECK(r.rect == Rect{1, 2, 3, 4});
+    auto pg = decode_ping(parse_one(encode(Ping{3, 99})).body);
+    CHECK(pg.id == 3);
+    auto po = decode_pong(parse_one(encode(Pong{3, 99})).body);
+    CHECK(po.time_us == 99);
+    check_truncations_rejected(parse_one(encode(KeyEvent{1, true})).body, decode_key);
+    check_truncations_rejected(parse_one(encode(PointerEvent{1, 2, 3})).body, decode_pointer);
+    check_truncations_rejected(parse_one(encode(WheelEvent{1, 2, 3, 4})).body, decode_wheel);
+    check_truncations_rejected(parse_one(encode(FrameAck{1, 2})).body, decode_frame_ack);
+    check_truncations_rejected(parse_one(encode(Pong{1, 2})).body, decode_pong);
+  }
+  SUBCASE("Error and Bye") {
+    auto e = decode_error(parse_one(encode(ErrorMsg{ErrorCode::Version, "no"})).body);
+    CHECK(e.code == ErrorCode::Version);
+    CHECK(e.text == "no");
+    auto eb = parse_one(encode(ErrorMsg{ErrorCode::Version, "hello"})).body;
+    check_truncations_rejected(eb, decode_error);
+    CHECK(decode_bye(parse_one(encode(Bye{"bye now"})).body).reason == "bye now");
+    CHECK(decode_bye(ByteView()).reason.empty());
+  }
+}
+
+TEST_CASE("decoders accept trailing fields of later minor versions") {
+  Bytes body = parse_one(encode(KeyEvent{0x41, true})).body;
+  body.push_back(0xAA);
+  body.push_back(0xBB);
+  CHECK(decode_key(body).keysym == 0x41);
+}
+
+TEST_CASE("hello round-trip and negotiation") {
+  ClientHello c;
+  c.encoding = Encoding::Auto;
+  c.quality = 70;
+  c.subsampling = Subsampling::S444;
+  c.codecs = 0xF;
+  c.forced_codec = static_cast<std::uint8_t>(TileCodec::Jpeg);
+  c.cache_kib = 65536;
+  c.name = "test viewer";
+  RawMessage m = parse_one(encode(c));
+  CHECK(m.type == static_cast<std::uint8_t>(MsgType::ClientHello));
+  ClientHello d = decode_client_hello(m.body);
+  CHECK(d.encoding == Encoding::Auto);
+  CHECK(d.quality == 70);
+  CHECK(d.subsampling == Subsampling::S444);
+  CHECK(d.forced_codec == static_cast<std::uint8_t>(TileCodec::Jpeg));
+  CHECK(d.cache_kib == 65536);
+  CHECK(d.name == "test viewer");
+  check_truncations_rejected(m.body, decode_client_hello);
+
+  Negotiated n = negotiate(d, kCapCursor | kCapPing);
+  CHECK(n.ok);
+  CHECK(n.capabilities == (kCapCursor | kCapPing));
+  CHECK(n.encoding == Encoding::Pixels);
+
+  SUBCASE("wrong magic") {
+    Bytes bad = m.body;
+    bad[0] = 'X';
+    CHECK_THROWS_AS(decode_client_hello(bad), DecodeError);
+  }
+  SUBCASE("wrong major version is refused with a Version error") {
+    ClientHello v2 = c;
+    v2.version_major = 2;
+    ClientHello dv = decode_client_hello(parse_one(encode(v2)).body);
+    Negotiated nv = negotiate(dv, kCapsV1);
+    CHECK_FALSE(nv.ok);
+    CHECK(nv.error.code == ErrorCode::Version);
+  }
+  SUBCASE("a newer minor version negotiates down") {
+    ClientHello v = c;
+    v.version_minor = 9;
+    Negotiated nv = negotiate(decode_client_hello(parse_one(encode(v)).body), kCapsV1);
+    CHECK(nv.ok);
+    CHECK(nv.minor == kVersionMinor);
+  }
+  SUBCASE("a viewer that decodes nothing is refused") {
+    ClientHello v = c;
+    v.codecs = 0;
+    v.forced_codec = kAnyCodec;
+    CHECK_FALSE(negotiate(v, kCapsV1).ok);
+  }
+  SUBCASE("quality over 100 is malformed") {
+    Bytes bad = m.body;
+    bad[13] = 101;  // magic 4, versions 4, caps 4, encoding 1, then quality
+    CHECK_THROWS_AS(decode_client_hello(bad), DecodeError);
+  }
+
+  ServerHello s;
+  s.width = 800;
+  s.height = 600;
+  s.capabilities = kCapsV1;
+  s.session_name = "desktop";
+  Bytes sb = parse_one(encode(s)).body;
+  ServerHello sd = decode_server_hello(sb);
+  CHECK(sd.width == 800);
+  CHECK(sd.height == 600);
+  CHECK(sd.session_name == "desktop");
+  check_truncations_rejected(sb, decode_server_hello);
+}
+
+TEST_CASE("keysyms and UTF-8") {
+  CHECK(keysym_from_unicode(U'a') == 0x61);
+  CHECK(keysym_from_unicode(U'\u00e9') == 0xe9);
+  CHECK(keysym_from_unicode(U'\u20ac') == 0x010020ac);
+  CHECK(keysym_from_unicode(U'\u0436') == 0x01000436);
+  CHECK(keysym_from_unicode(U'\n') == 0);
+  CHECK(unicode_from_keysym(0x010020ac) == U'\u20ac');
+  CHECK(unicode_from_keysym(0x20ac) == U'\u20ac');
+  CHECK(unicode_from_keysym(keysym::Return) == 0);
+  CHECK(unicode_from_keysym(0xffb5) == U'5');
+  std::string s = "a\u00e9\u20ac\U0001F600";
+  std::u32string cps = utf8_decode(s);
+  REQUIRE(cps.size() == 4);
+  std::string back;
+  for (char32_t cp : cps) utf8_append(back, cp);
+  CHECK(back == s);
+  utf8_pop_back(back);
+  CHECK(back == "a\u00e9\u20ac");
+  CHECK(utf8_decode("\xff\xc3") == std::u32string(2, U'\ufffd'));
+}
