@@ -103,8 +103,10 @@ void StreamReceiver::receive_loop() {
         conn_.send(encode(FrameAck{seq, us}));
         stats_.decode_us.push_back(us);
         ++stats_.frames;
-        stats_.last_frame_us = now_us();
-        if (stats_.frames == 1) stats_.first_frame_us = stats_.last_frame_us;
+        std::uint64_t t = now_us();
+        if (stats_.frames > 1) stats_.interval_us.push_back(static_cast<std::uint32_t>(t - stats_.last_frame_us));
+        else stats_.first_frame_us = t;
+        stats_.last_frame_us = t;
         break;
       }
       case MsgType::Cursor:

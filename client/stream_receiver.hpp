@@ -14,6 +14,7 @@ struct ReceiverStats {
   std::array<std::uint64_t, kTileCodecCount> rects_by_codec{};
   std::array<std::uint64_t, kTileCodecCount> bytes_by_codec{};
   std::vector<std::uint32_t> decode_us;  // per frame: worker time spent decoding it
+  std::vector<std::uint32_t> interval_us;  // between consecutive frames' completion
   std::uint64_t first_frame_us = 0, last_frame_us = 0;
   std::uint64_t pings = 0;
 };

@@ -23,8 +23,14 @@ nlohmann::json receiver_stats_json(const ReceiverStats& s) {
   double span_s = static_cast<double>(s.last_frame_us - s.first_frame_us) / 1e6;
   double total_ms = 0;
   for (auto us : s.decode_us) total_ms += us / 1000.0;
+  double median_interval_ms = percentile(s.interval_us, 50) / 1000.0;
   return {{"frames", s.frames},
+          // Over the whole session, pauses included.
           {"fps", span_s > 0 && s.frames > 1 ? static_cast<double>(s.frames - 1) / span_s : 0.0},
+          // The steady rate: one over the median time between frames.
+          {"fps_median", median_interval_ms > 0 ? 1000.0 / median_interval_ms : 0.0},
+          {"frame_interval_ms",
+           {{"p50", median_interval_ms}, {"p99", percentile(s.interval_us, 99) / 1000.0}, {"max", percentile(s.interval_us, 100) / 1000.0}}},
           {"decode_ms",
            {{"p50", percentile(s.decode_us, 50) / 1000.0},
             {"p90", percentile(s.decode_us, 90) / 1000.0},

@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
     j["app_frames"] = runner.frames_done();
     j["app_script_done"] = runner.script_done();
     j["app_state"] = runner.app_state();
+    j["app_timing"] = runner.timing();
     j["session"] = {{"commits", session.commits()}, {"tiles_changed", session.tiles_changed()}};
     j["encoder_pool"] = rd::tlp_json(pool.tlp(), pool.size());
     j["cpu_seconds"] = rd::process_cpu_seconds();

@@ -28,9 +28,9 @@ void NativeServer::accept() {
     }
     int id = next_id_++;
     auto conn = std::make_shared<ViewerConnection>(std::move(socket), id, session_, pool_, config_,
-                                                   [this](const ViewerConnection& c) {
-                                                     gone_.push_back(c.stats());
-                                                     live_.erase(c.id());
+                                                   [this](const ViewerStats& final_stats) {
+                                                     gone_.push_back(final_stats);
+                                                     live_.erase(final_stats.id);
                                                    });
     live_.emplace(id, conn);
     conn->start();
@@ -55,7 +55,7 @@ void NativeServer::shutdown(const std::string& reason, std::chrono::milliseconds
   for (auto& [id, c] : conns) c->say_goodbye(reason, grace);
 }
 
-std::vector<ViewerStats> NativeServer::stats() const {
+std::vector<ViewerStats> NativeServer::stats() {
   std::vector<ViewerStats> all = gone_;
   for (const auto& [id, c] : live_) all.push_back(c->stats());
   std::sort(all.begin(), all.end(), [](const ViewerStats& a, const ViewerStats& b) { return a.id < b.id; });

@@ -26,7 +26,7 @@ class NativeServer {
   // On the I/O thread: stop accepting; every viewer gets the final screen, then a Bye.
   void shutdown(const std::string& reason, std::chrono::milliseconds grace);
   // On the I/O thread.
-  std::vector<ViewerStats> stats() const;
+  std::vector<ViewerStats> stats();
   std::size_t live_viewers() const { return live_.size(); }
 
  private:

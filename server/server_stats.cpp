@@ -26,6 +26,7 @@ nlohmann::json viewer_stats_json(const ViewerStats& v) {
                       {"pixels_encoded", v.pixels_encoded},
                       {"encode_mpix_per_s", v.encode_us ? static_cast<double>(v.pixels_encoded) / static_cast<double>(v.encode_us) : 0.0},
                       {"connected", v.connected},
+                      {"up_to_date", v.up_to_date},
                       {"close_reason", v.close_reason}};
   if (v.rtt_ms >= 0) j["rtt_ms"] = v.rtt_ms;
   return j;

@@ -8,21 +8,33 @@ Session::Session(int w, int h, std::string name) : name_(std::move(name)), surfa
   version_counter_ = 1;
 }
 
-void Session::commit_locked(const Region& damage) {
-  ++commits_;
-  if (damage.empty()) return;
-  for (int i : grid_.update(surface_, damage)) {
-    versions_[static_cast<std::size_t>(i)] = ++version_counter_;
-    ++tiles_changed_;
+void Session::publish(const Surface& frame, const Region& damage) {
+  if (damage.empty()) {
+    std::lock_guard lk(mu_);
+    ++commits_;
+    return;
   }
-  notify();
+  std::vector<int> changed = grid_.update(frame, damage);
+  {
+    std::lock_guard lk(mu_);
+    ++commits_;
+    for (int i : changed) {
+      surface_.copy_rect_from(frame, grid_.tile_rect(i));
+      versions_[static_cast<std::size_t>(i)] = ++version_counter_;
+    }
+    tiles_changed_ += changed.size();
+  }
+  if (!changed.empty()) notify();
 }
 
-void Session::resize_locked(int w, int h) {
-  surface_.resize(w, h);
-  grid_.reset(surface_);
-  versions_.assign(static_cast<std::size_t>(grid_.count()), ++version_counter_);
-  ++geometry_epoch_;
+void Session::resize(int w, int h) {
+  {
+    std::lock_guard lk(mu_);
+    surface_.resize(w, h);
+    grid_.reset(surface_);
+    versions_.assign(static_cast<std::size_t>(grid_.count()), ++version_counter_);
+    ++geometry_epoch_;
+  }
   notify();
 }
 

@@ -32,12 +32,18 @@ class Session {
 
   const std::string& name() const { return name_; }
 
-  // --- for the source (any thread) ---
+  // --- for the source: one publishing thread ---
+  // Publishes a new screen: `frame` is the source's own copy of the whole screen and
+  // `damage` where it may have changed since the last publish. The damaged tiles are
+  // hashed without the lock; only tiles whose pixels changed are copied in, under it.
+  // So an application that redraws identical pixels costs hashing, and the lock is held
+  // for a copy, never for drawing.
+  void publish(const Surface& frame, const Region& damage);
+  // The screen becomes black at the new size; `frame` is resized by the caller.
+  void resize(int w, int h);
+
   std::unique_lock<std::mutex> lock() { return std::unique_lock(mu_); }
   Surface& surface() { return surface_; }  // only while holding lock()
-  // Publishes what was drawn since the last commit; lock must be held.
-  void commit_locked(const Region& damage);
-  void resize_locked(int w, int h);  // the surface becomes black at the new size
   void set_cursor(CursorShape shape);
   void set_input_sink(InputSink* sink) { sink_ = sink; }
   // Called after every commit, resize and cursor change, on the thread that made the
@@ -63,6 +69,8 @@ class Session {
   mutable std::mutex mu_;
   std::string name_;
   Surface surface_;
+  // Tile geometry is read under the lock; the hashes are only touched by publish() and
+  // resize(), which the single publishing thread calls.
   TileGrid grid_;
   std::vector<std::uint64_t> versions_;
   std::uint64_t version_counter_ = 0;

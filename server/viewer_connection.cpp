@@ -212,6 +212,12 @@ void ViewerConnection::handle_hello(ByteView body) {
 
 void ViewerConnection::wake() { maybe_send_update(); }
 
+ViewerStats ViewerConnection::stats() {
+  ViewerStats s = stats_;
+  s.up_to_date = state_ == State::Streaming && up_to_date();
+  return s;
+}
+
 void ViewerConnection::maybe_send_update() {
   if (state_ != State::Streaming || encoding_) return;
   if (static_cast<int>(next_seq_ - 1 - acked_seq_) >= config_.window) return;
@@ -407,7 +413,7 @@ void ViewerConnection::close(const std::string& reason) {
   out_.clear();
   queued_bytes_ = 0;
   spdlog::info("viewer {} disconnected: {}", stats_.id, reason);
-  if (on_closed_) on_closed_(*this);
+  if (on_closed_) on_closed_(stats_);
 }
 
 }  // namespace rd

@@ -22,7 +22,7 @@ namespace rd {
 // to the I/O thread as a posted handler.
 class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
  public:
-  using ClosedFn = std::function<void(const ViewerConnection&)>;
+  using ClosedFn = std::function<void(const ViewerStats& final_stats)>;
   ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
                    const NativeServerConfig& config, ClosedFn on_closed);
 
@@ -32,7 +32,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   // Ends the connection with a Bye (server shutdown) once the viewer holds the final
   // screen: updates still owed are sent and acknowledged first, for at most `grace`.
   void say_goodbye(const std::string& reason, std::chrono::milliseconds grace);
-  ViewerStats stats() const { return stats_; }
+  ViewerStats stats();  // on the I/O thread
   int id() const { return stats_.id; }
 
  private:

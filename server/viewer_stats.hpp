@@ -27,6 +27,7 @@ struct ViewerStats {
   std::uint64_t last_decode_us = 0;
   double rtt_ms = -1;
   bool connected = true;
+  bool up_to_date = false;  // holds the current screen: nothing owed, every frame acknowledged
   std::string close_reason;
 };
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/clock.hpp"
 
 namespace rd {
@@ -51,13 +53,19 @@ nlohmann::json AppRunner::app_state() const {
   return state_;
 }
 
+nlohmann::json AppRunner::timing() const {
+  std::lock_guard lk(mu_);
+  std::vector<std::uint32_t> v = frame_us_;
+  std::sort(v.begin(), v.end());
+  auto pct = [&](double p) { return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<std::size_t>(p / 100.0 * v.size()))] / 1000.0; };
+  double span = std::chrono::duration<double>(last_frame_ - first_frame_).count();
+  return {{"frames", frames_done_},
+          {"fps", span > 0 && frames_done_ > 1 ? (frames_done_ - 1) / span : 0.0},
+          {"frame_ms", {{"p50", pct(50)}, {"p99", pct(99)}, {"max", pct(100)}}}};
+}
+
 void AppRunner::publish(Canvas& canvas) {
-  Region damage = canvas.take_damage();
-  {
-    auto lk = session_.lock();
-    for (const Rect& r : damage.rects()) session_.surface().copy_rect_from(back_, r);
-    session_.commit_locked(damage);
-  }
+  session_.publish(back_, canvas.take_damage());
   std::lock_guard lk(mu_);
   state_ = app_->state();
 }
@@ -93,15 +101,20 @@ void AppRunner::run() {
       else if (auto* p = std::get_if<PointerEvent>(&in)) app_->pointer(canvas, *p);
       else if (auto* w = std::get_if<WheelEvent>(&in)) app_->wheel(canvas, *w);
     }
+    auto t0 = Clock::now();
+    if (want_frame) app_->frame(canvas, index++);
+    if (!inputs.empty() || want_frame) publish(canvas);
     if (want_frame) {
-      app_->frame(canvas, index++);
+      auto t1 = Clock::now();
       next += period;
       // Fell far behind (a stall or fps 0): restart the schedule instead of bursting.
-      if (Clock::now() > next + period * 4) next = Clock::now();
+      if (t1 > next + period * 4) next = t1;
       std::lock_guard lk(mu_);
       frames_done_ = index;
+      frame_us_.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+      if (index == 1) first_frame_ = t0;
+      last_frame_ = t1;
     }
-    if (!inputs.empty() || want_frame) publish(canvas);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 #include <variant>
 
+#include "common/clock.hpp"
 #include "server/apps/app.hpp"
 #include "server/font.hpp"
 #include "server/session.hpp"
@@ -37,6 +38,8 @@ class AppRunner : public InputSink {
   int frames_done() const;
   bool script_done() const;
   nlohmann::json app_state() const;
+  // Script frames run, the rate achieved, and the time each took to draw and publish.
+  nlohmann::json timing() const;
 
  private:
   using Input = std::variant<KeyEvent, PointerEvent, WheelEvent>;
@@ -57,6 +60,8 @@ class AppRunner : public InputSink {
   int frames_done_ = 0;
   bool script_done_ = false;
   nlohmann::json state_;
+  std::vector<std::uint32_t> frame_us_;
+  Clock::time_point first_frame_, last_frame_;
   std::thread thread_;
 };
 

@@ -37,7 +37,8 @@ TEST_CASE("e2e flow control: a stalled viewer costs bounded memory and never del
   // 1280x800 video at 30 fps for 12 s: every frame changes most of the screen.
   ServerProcess server(dir, {"--app", "video", "--frames", "360", "--fps", "30"});
   // Viewer 1 will stall, viewer 2 stays healthy; each starts once the one before streams.
-  HeadlessViewer stalled(dir, "stalled", server.url(), {"--exit-when-idle", "2000"});
+  // (The stalled viewer has no idle exit: after SIGCONT its clock has jumped 5 s.)
+  HeadlessViewer stalled(dir, "stalled", server.url(), {});
   REQUIRE(wait_until([&] { return acked(parse_json(server.poll_stats(), "stats"), 1) > 5; }, 20s));
   HeadlessViewer healthy(dir, "healthy", server.url(), {"--exit-when-idle", "2000"});
   REQUIRE(wait_until([&] { return acked(parse_json(server.poll_stats(), "stats"), 2) > 5; }, 20s));
@@ -75,6 +76,15 @@ TEST_CASE("e2e flow control: a stalled viewer costs bounded memory and never del
   CHECK(worst_gap < 1000ms);
 
   auto hv = healthy.finish();
+  // Once the script is over, the stalled viewer must catch up with the final screen.
+  REQUIRE(wait_until([&] {
+    auto st = parse_json(server.poll_stats(), "stats");
+    if (st["app_script_done"] != true) return false;
+    for (const auto& v : st["viewers"])
+      if (v["id"] == 1) return v["up_to_date"] == true;
+    return false;
+  }, 30s));
+  stalled.proc().signal(SIGTERM);
   auto sv = stalled.finish();
   auto s = parse_json(server.stop_and_read_stats(), "server stats");
   REQUIRE(s["app_script_done"] == true);

@@ -1,0 +1,31 @@
+#pragma once
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rd::bench {
+
+// A program the benchmark starts, its stdout and stderr in files; killed if still
+// running when this object goes.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  pid_t pid() const { return pid_; }
+  void signal(int sig);
+  // Exit status, or nullopt when it has not exited within the timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+std::string slurp(const std::string& path);
+
+}  // namespace rd::bench

@@ -1,0 +1,149 @@
+// rdisplay-bench-stream: the live pipeline, measured. For each scenario it starts
+// rdisplay-server with a demo app and one headless rdisplay-viewer over loopback, runs
+// the app's script, and reports the frames the viewer received per second, bytes on
+// the wire, CPU of both processes and the encoder pool's TLP. Scenario figures are also
+// given as ratios to the raw-codec run of the same app in the same invocation.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "bench/child_process.hpp"
+
+using namespace rd::bench;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Scenario {
+  std::string name;
+  std::string app;
+  std::string geometry;
+  int fps;
+  int frames;
+  std::vector<std::string> viewer_args;
+  std::string baseline;  // name of the scenario this one is compared with ("" for none)
+};
+
+struct Paths {
+  std::string server, viewer, dir;
+};
+
+nlohmann::json run(const Scenario& sc, const Paths& p) {
+  std::string base = p.dir + "/" + sc.name;
+  for (const char* ext : {"-server.out", "-server.err", "-server.json", "-viewer.json"}) std::filesystem::remove(base + ext);
+  std::vector<std::string> sargs{p.server, "--app", sc.app, "--geometry", sc.geometry, "--fps", std::to_string(sc.fps),
+                                 "--frames", std::to_string(sc.frames), "--port", "0", "--stats", base + "-server.json",
+                                 "--log-level", "warn"};
+  ChildProcess server(sargs, base + "-server.out", base + "-server.err");
+  std::smatch m;
+  std::string port;
+  static const std::regex re(R"(listening on [^ ]*:(\d+))");
+  for (int i = 0; i < 4000 && port.empty(); ++i) {
+    std::string out = slurp(base + "-server.out");
+    if (std::regex_search(out, m, re)) port = m[1];
+    else std::this_thread::sleep_for(5ms);
+  }
+  if (port.empty()) throw std::runtime_error("server did not start: " + slurp(base + "-server.err"));
+  std::vector<std::string> vargs{p.viewer, "rdisplay://127.0.0.1:" + port, "--headless", "--exit-when-idle", "3000",
+                                 "--stats", base + "-viewer.json"};
+  vargs.insert(vargs.end(), sc.viewer_args.begin(), sc.viewer_args.end());
+  ChildProcess viewer(vargs, base + "-viewer.out", base + "-viewer.err");
+  auto rc = viewer.wait(std::chrono::seconds(600));
+  if (!rc || *rc != 0) throw std::runtime_error("viewer failed: " + slurp(base + "-viewer.err"));
+  server.signal(SIGTERM);
+  server.wait(std::chrono::seconds(30));
+  auto s = nlohmann::json::parse(slurp(base + "-server.json"));
+  auto v = nlohmann::json::parse(slurp(base + "-viewer.json"));
+  double seconds = sc.frames / static_cast<double>(sc.fps);
+  const auto& sv = s["viewers"][0];
+  return {{"name", sc.name},
+          {"app", sc.app},
+          {"geometry", sc.geometry},
+          {"app_fps", sc.fps},
+          {"app_frames", s["app_frames"]},
+          {"viewer_frames", v["frames"]},
+          {"viewer_fps", v["fps"]},
+          {"viewer_fps_median", v["fps_median"]},
+          {"app_fps_achieved", s["app_timing"]["fps"]},
+          {"frames_delivered", v["frames"].get<double>() / std::max(1.0, s["app_frames"].get<double>())},
+          {"bytes", v["bytes_received"]},
+          {"mbit_s", v["bytes_received"].get<double>() * 8 / 1e6 / seconds},
+          {"server_cpu_s", s["cpu_seconds"]},
+          {"viewer_cpu_s", v["cpu_seconds"]},
+          {"encode_mpix_s", sv["encode_mpix_per_s"]},
+          {"decode_p50_ms", v["decode_ms"]["p50"]},
+          {"decode_p99_ms", v["decode_ms"]["p99"]},
+          {"encoder_tlp", s["encoder_pool"]["tlp"]},
+          {"decoder_tlp", v["decode_pool"]["tlp"]},
+          {"bit_exact", v["framebuffer_hash"] == s["surface_hash"]}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string bin_dir = std::filesystem::path(argv[0]).parent_path().parent_path().string();
+  Paths p{bin_dir + "/server/rdisplay-server", bin_dir + "/client/rdisplay-viewer", "bench-stream-out"};
+  std::string json_out;
+  bool quick = false;
+  std::vector<std::string> only;
+  CLI::App cli{"rdisplay-bench-stream: server and headless viewer over loopback, measured"};
+  cli.add_option("--server", p.server, "rdisplay-server binary")->capture_default_str();
+  cli.add_option("--viewer", p.viewer, "rdisplay-viewer binary")->capture_default_str();
+  cli.add_option("--work-dir", p.dir, "folder for logs and stats files")->capture_default_str();
+  cli.add_option("--json", json_out, "also write the results as JSON");
+  cli.add_option("--only", only, "run only scenarios whose name contains one of these")->delimiter(',');
+  cli.add_flag("--quick", quick, "shorter runs");
+  CLI11_PARSE(cli, argc, argv);
+  std::filesystem::create_directories(p.dir);
+
+  int video_frames = quick ? 300 : 600;
+  std::vector<Scenario> scenarios = {
+      {"video-1080p-raw", "video", "1920x1080", 60, video_frames, {"--codec", "raw"}, ""},
+      {"video-1080p-jpeg", "video", "1920x1080", 60, video_frames, {"--codec", "jpeg", "--quality", "80"}, "video-1080p-raw"},
+      {"video-1080p-auto-q80", "video", "1920x1080", 60, video_frames, {"--quality", "80"}, "video-1080p-raw"},
+      {"video-1080p-lossless", "video", "1920x1080", 60, video_frames, {}, "video-1080p-raw"},
+      // Headroom: the app asks for more than 60 frames a second.
+      {"video-1080p-jpeg-at-90", "video", "1920x1080", 90, video_frames * 3 / 2, {"--codec", "jpeg", "--quality", "80"}, ""},
+      {"desktop-raw", "desktop", "1280x800", 30, 300, {"--codec", "raw"}, ""},
+      {"desktop-lossless", "desktop", "1280x800", 30, 300, {}, "desktop-raw"},
+      {"terminal-raw", "terminal", "1280x800", 30, 300, {"--codec", "raw"}, ""},
+      {"terminal-lossless", "terminal", "1280x800", 30, 300, {}, "terminal-raw"},
+      {"photo-raw", "photo", "1280x800", 30, 240, {"--codec", "raw"}, ""},
+      {"photo-lossless", "photo", "1280x800", 30, 240, {}, "photo-raw"},
+      {"photo-auto-q80", "photo", "1280x800", 30, 240, {"--quality", "80"}, "photo-raw"},
+  };
+  std::printf("| scenario | app fps asked / drawn | viewer fps (median) | frames delivered | MB | Mbit/s | bytes vs raw | server CPU s | viewer CPU s | encode Mpix/s | decode p50/p99 ms | enc TLP | bit-exact |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  std::map<std::string, nlohmann::json> done;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& sc : scenarios) {
+    if (!only.empty() && std::none_of(only.begin(), only.end(), [&](const std::string& o) { return sc.name.find(o) != std::string::npos; }))
+      continue;
+    nlohmann::json r = run(sc, p);
+    std::string ratio = "-";
+    if (!sc.baseline.empty() && done.count(sc.baseline)) {
+      double b = done[sc.baseline]["bytes"].get<double>();
+      r["bytes_vs_baseline"] = r["bytes"].get<double>() / b;
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.3f", r["bytes_vs_baseline"].get<double>());
+      ratio = buf;
+    }
+    done[sc.name] = r;
+    all.push_back(r);
+    std::printf("| %s | %d / %.1f | %.1f | %.0f%% | %.1f | %.1f | %s | %.2f | %.2f | %.0f | %.2f / %.2f | %.2f | %s |\n", sc.name.c_str(), sc.fps,
+                r["app_fps_achieved"].get<double>(), r["viewer_fps_median"].get<double>(),
+                100 * std::min(1.0, r["frames_delivered"].get<double>()), r["bytes"].get<double>() / 1e6, r["mbit_s"].get<double>(), ratio.c_str(),
+                r["server_cpu_s"].get<double>(), r["viewer_cpu_s"].get<double>(), r["encode_mpix_s"].get<double>(),
+                r["decode_p50_ms"].get<double>(), r["decode_p99_ms"].get<double>(), r["encoder_tlp"].get<double>(),
+                r["bit_exact"].get<bool>() ? "yes" : "no");
+    std::fflush(stdout);
+  }
+  if (!json_out.empty()) std::ofstream(json_out) << all.dump(2) << "\n";
+  return 0;
+}

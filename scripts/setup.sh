@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs whatever Debian packages are missing (nothing when all are present) and
+# builds rdisplay in Release mode into build/. Sourced by demo.sh and test.sh.
+#   RDISPLAY_BUILD_DIR   build folder (default: build)
+#   RDISPLAY_NO_INSTALL  set to 1 to never call apt-get
+set -euo pipefail
+
+RDISPLAY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RDISPLAY_BUILD_DIR=${RDISPLAY_BUILD_DIR:-$RDISPLAY_ROOT/build}
+
+# Build tools and the libraries the code links against (README, "Dependencies").
+RDISPLAY_PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  libzstd-dev libturbojpeg0-dev libxxhash-dev libfreetype-dev fonts-dejavu-core libpng-dev
+  libsdl2-dev libasio-dev libcli11-dev libspdlog-dev nlohmann-json3-dev doctest-dev
+)
+# What the tests start besides our own programs.
+RDISPLAY_TEST_PACKAGES=(xvfb xdotool)
+
+rdisplay_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "${RDISPLAY_NO_INSTALL:-0}" = 1 ]; then
+    echo "missing packages: ${missing[*]} (RDISPLAY_NO_INSTALL=1: not installing)" >&2
+    return 1
+  fi
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "missing packages: ${missing[*]}; run as root or install sudo" >&2; return 1; }
+    sudo=sudo
+  fi
+  echo "installing: ${missing[*]}"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+rdisplay_build() {
+  cmake -S "$RDISPLAY_ROOT" -B "$RDISPLAY_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  # Two jobs: the machines this runs on have two cores and little memory to spare.
+  cmake --build "$RDISPLAY_BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)"
+}
