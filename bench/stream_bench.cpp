@@ -71,7 +71,9 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
           {"viewer_fps", v["fps"]},
           {"viewer_fps_median", v["fps_median"]},
           {"app_fps_achieved", s["app_timing"]["fps"]},
-          {"frames_delivered", v["frames"].get<double>() / std::max(1.0, s["app_frames"].get<double>())},
+          // Frames the viewer got, per app frame that changed the screen: 100% means none
+          // had to be merged.
+          {"frames_delivered", v["frames"].get<double>() / std::max(1.0, s["session"]["changing_commits"].get<double>())},
           {"bytes", v["bytes_received"]},
           {"mbit_s", v["bytes_received"].get<double>() * 8 / 1e6 / seconds},
           {"server_cpu_s", s["cpu_seconds"]},

@@ -29,6 +29,19 @@ struct Header {
 Header decode_header(ByteView eight_bytes, std::uint32_t max_length);
 void encode_header(Bytes& out, std::uint8_t type, std::uint32_t length, std::uint8_t flags = 0);
 
+// Builds a whole message: `body(writer)` writes the body, the header's length is
+// filled in afterwards.
+template <class F>
+Bytes build_message(std::uint8_t type, F&& body) {
+  Bytes out;
+  encode_header(out, type, 0);
+  ByteWriter w(out);
+  body(w);
+  auto len = static_cast<std::uint32_t>(out.size() - kHeaderSize);
+  for (int i = 0; i < 4; ++i) out[4 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (8 * i));
+  return out;
+}
+
 // One complete message: its type and its body bytes.
 struct RawMessage {
   std::uint8_t type = 0;

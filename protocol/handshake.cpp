@@ -13,16 +13,6 @@ void check_magic(ByteReader& r) {
   if (std::memcmp(m.data(), kMagic, 4) != 0) throw DecodeError("not an rdisplay hello (bad magic)");
 }
 
-template <class F>
-Bytes build(MsgType type, F&& body) {
-  Bytes b;
-  ByteWriter w(b);
-  body(w);
-  Bytes out;
-  encode_header(out, static_cast<std::uint8_t>(type), static_cast<std::uint32_t>(b.size()));
-  out.insert(out.end(), b.begin(), b.end());
-  return out;
-}
 
 }  // namespace
 
@@ -36,7 +26,7 @@ const char* encoding_name(Encoding e) {
 }
 
 Bytes encode(const ClientHello& h) {
-  return build(MsgType::ClientHello, [&](ByteWriter& w) {
+  return build_message(MsgType::ClientHello, [&](ByteWriter& w) {
     w.raw(std::string_view(kMagic, 4));
     w.u16(h.version_major);
     w.u16(h.version_minor);
@@ -54,7 +44,7 @@ Bytes encode(const ClientHello& h) {
 }
 
 Bytes encode(const ServerHello& h) {
-  return build(MsgType::ServerHello, [&](ByteWriter& w) {
+  return build_message(MsgType::ServerHello, [&](ByteWriter& w) {
     w.raw(std::string_view(kMagic, 4));
     w.u16(h.version_major);
     w.u16(h.version_minor);

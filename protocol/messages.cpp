@@ -6,17 +6,6 @@ namespace rd {
 
 namespace {
 
-// Builds a message: reserve the header, let `body` write, then patch the length in.
-template <class F>
-Bytes build(MsgType type, F&& body) {
-  Bytes out;
-  encode_header(out, static_cast<std::uint8_t>(type), 0);
-  ByteWriter w(out);
-  body(w);
-  std::uint32_t len = static_cast<std::uint32_t>(out.size() - kHeaderSize);
-  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<std::uint8_t>(len >> (8 * i));
-  return out;
-}
 
 void write_rect16(ByteWriter& w, const Rect& r) {
   w.u16(static_cast<std::uint16_t>(r.x));
@@ -72,7 +61,7 @@ const char* tile_codec_name(TileCodec c) {
 }
 
 Bytes encode(const FrameBegin& m) {
-  return build(MsgType::FrameBegin, [&](ByteWriter& w) {
+  return build_message(MsgType::FrameBegin, [&](ByteWriter& w) {
     w.u32(m.seq);
     w.u64(m.server_time_us);
   });
@@ -94,7 +83,7 @@ Bytes encode(const TileUpdate& m) {
 }
 
 Bytes encode(const FrameEnd& m) {
-  return build(MsgType::FrameEnd, [&](ByteWriter& w) {
+  return build_message(MsgType::FrameEnd, [&](ByteWriter& w) {
     w.u32(m.seq);
     w.u16(static_cast<std::uint16_t>(m.input_ids.size()));
     for (auto id : m.input_ids) w.u32(id);
@@ -102,7 +91,7 @@ Bytes encode(const FrameEnd& m) {
 }
 
 Bytes encode(const CursorShape& m) {
-  return build(MsgType::Cursor, [&](ByteWriter& w) {
+  return build_message(MsgType::Cursor, [&](ByteWriter& w) {
     w.i16(m.hot_x);
     w.i16(m.hot_y);
     w.u16(m.w);
@@ -112,28 +101,28 @@ Bytes encode(const CursorShape& m) {
 }
 
 Bytes encode(const Resize& m) {
-  return build(MsgType::Resize, [&](ByteWriter& w) {
+  return build_message(MsgType::Resize, [&](ByteWriter& w) {
     w.u16(m.w);
     w.u16(m.h);
   });
 }
 
 Bytes encode(const Ping& m) {
-  return build(MsgType::Ping, [&](ByteWriter& w) {
+  return build_message(MsgType::Ping, [&](ByteWriter& w) {
     w.u32(m.id);
     w.u64(m.time_us);
   });
 }
 
 Bytes encode(const KeyEvent& m) {
-  return build(MsgType::Key, [&](ByteWriter& w) {
+  return build_message(MsgType::Key, [&](ByteWriter& w) {
     w.u32(m.keysym);
     w.u8(m.down ? 1 : 0);
   });
 }
 
 Bytes encode(const PointerEvent& m) {
-  return build(MsgType::Pointer, [&](ByteWriter& w) {
+  return build_message(MsgType::Pointer, [&](ByteWriter& w) {
     w.u16(m.x);
     w.u16(m.y);
     w.u32(m.buttons);
@@ -141,7 +130,7 @@ Bytes encode(const PointerEvent& m) {
 }
 
 Bytes encode(const WheelEvent& m) {
-  return build(MsgType::Wheel, [&](ByteWriter& w) {
+  return build_message(MsgType::Wheel, [&](ByteWriter& w) {
     w.u16(m.x);
     w.u16(m.y);
     w.i16(m.dx);
@@ -150,32 +139,32 @@ Bytes encode(const WheelEvent& m) {
 }
 
 Bytes encode(const FrameAck& m) {
-  return build(MsgType::FrameAck, [&](ByteWriter& w) {
+  return build_message(MsgType::FrameAck, [&](ByteWriter& w) {
     w.u32(m.seq);
     w.u32(m.decode_us);
   });
 }
 
 Bytes encode(const RefreshRequest& m) {
-  return build(MsgType::RefreshRequest, [&](ByteWriter& w) { write_rect16(w, m.rect); });
+  return build_message(MsgType::RefreshRequest, [&](ByteWriter& w) { write_rect16(w, m.rect); });
 }
 
 Bytes encode(const Pong& m) {
-  return build(MsgType::Pong, [&](ByteWriter& w) {
+  return build_message(MsgType::Pong, [&](ByteWriter& w) {
     w.u32(m.id);
     w.u64(m.time_us);
   });
 }
 
 Bytes encode(const ErrorMsg& m) {
-  return build(MsgType::Error, [&](ByteWriter& w) {
+  return build_message(MsgType::Error, [&](ByteWriter& w) {
     w.u16(static_cast<std::uint16_t>(m.code));
     w.str16(m.text);
   });
 }
 
 Bytes encode(const Bye& m) {
-  return build(MsgType::Bye, [&](ByteWriter& w) { w.str16(m.reason); });
+  return build_message(MsgType::Bye, [&](ByteWriter& w) { w.str16(m.reason); });
 }
 
 FrameBegin decode_frame_begin(ByteView body) {

@@ -34,6 +34,11 @@ enum class MsgType : std::uint8_t {
 
 const char* msg_type_name(std::uint8_t type);
 
+template <class F>
+Bytes build_message(MsgType type, F&& body) {
+  return build_message(static_cast<std::uint8_t>(type), std::forward<F>(body));
+}
+
 // Tile codec ids, as carried by TileUpdate and announced in the hello's codec mask.
 enum class TileCodec : std::uint8_t { Raw = 0, Solid = 1, Zstd = 2, Jpeg = 3 };
 constexpr int kTileCodecCount = 4;

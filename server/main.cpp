@@ -138,7 +138,9 @@ int main(int argc, char** argv) {
     j["app_script_done"] = runner.script_done();
     j["app_state"] = runner.app_state();
     j["app_timing"] = runner.timing();
-    j["session"] = {{"commits", session.commits()}, {"tiles_changed", session.tiles_changed()}};
+    j["session"] = {{"commits", session.commits()},
+                    {"changing_commits", session.changing_commits()},
+                    {"tiles_changed", session.tiles_changed()}};
     j["encoder_pool"] = rd::tlp_json(pool.tlp(), pool.size());
     j["cpu_seconds"] = rd::process_cpu_seconds();
     j["peak_rss_kib"] = rd::peak_rss_kib();

@@ -23,6 +23,7 @@ void Session::publish(const Surface& frame, const Region& damage) {
       versions_[static_cast<std::size_t>(i)] = ++version_counter_;
     }
     tiles_changed_ += changed.size();
+    if (!changed.empty()) ++changing_commits_;
   }
   if (!changed.empty()) notify();
 }
@@ -65,6 +66,11 @@ std::uint64_t Session::commits() const {
 std::uint64_t Session::tiles_changed() const {
   std::lock_guard lk(mu_);
   return tiles_changed_;
+}
+
+std::uint64_t Session::changing_commits() const {
+  std::lock_guard lk(mu_);
+  return changing_commits_;
 }
 
 void Session::notify() {

@@ -63,6 +63,7 @@ class Session {
   // Statistics.
   std::uint64_t commits() const;
   std::uint64_t tiles_changed() const;
+  std::uint64_t changing_commits() const;  // publishes that changed at least one tile
 
  private:
   void notify();
@@ -75,7 +76,7 @@ class Session {
   std::vector<std::uint64_t> versions_;
   std::uint64_t version_counter_ = 0;
   std::uint64_t geometry_epoch_ = 0;
-  std::uint64_t commits_ = 0, tiles_changed_ = 0;
+  std::uint64_t commits_ = 0, tiles_changed_ = 0, changing_commits_ = 0;
 
   mutable std::mutex cursor_mu_;
   CursorShape cursor_;
