@@ -62,13 +62,19 @@ int main(int argc, char** argv) {
   cli.add_flag("--headless", o.headless, "no window: receive and decode only (tests, benchmarks)");
   cli.add_flag("--view-only", o.view_only, "send no keyboard or mouse input");
   cli.add_option("--exit-when-idle", o.exit_when_idle_ms, "exit 0 once updates arrived and then none for MS ms")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 86400000));
   cli.add_option("--screenshot", o.screenshot, "write the last frame received to this PNG file on exit");
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--threads", o.threads, "decode worker threads (0: one per core)")->check(CLI::Range(0, 64));
   cli.add_option("--connect-timeout", o.connect_timeout_ms, "ms to wait for the connection and the hello")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  CLI11_PARSE(cli, argc, argv);
+      ->check(CLI::Range(1, 600000))->capture_default_str();
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);  // --help, --version
+    std::fprintf(stderr, "%s: %s (see --help)\n", "rdisplay-viewer", e.what());
+    return 2;
+  }
 
   rd::Target target;
   try {

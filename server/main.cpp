@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", std::string("rdisplay-server ") + RDISPLAY_VERSION);
   cli.add_option("--app", o.app, "built-in application to run (see --list-apps)")->capture_default_str();
   cli.add_option("--frames", o.frames, "run N frames of the app's script, then idle (still reacting to input)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1000000000));
   cli.add_option("--fps", o.fps, "script frames per second; 0 draws as fast as it can")->check(CLI::Range(0, 1000))->capture_default_str();
   auto* disp = cli.add_option("--display", o.display, "display number N: native port 7400+N")->check(CLI::Range(0, 99));
   cli.add_option("--port", o.port, "native port (0 picks a free one)")->check(CLI::Range(0, 65535))->excludes(disp);
@@ -66,7 +66,13 @@ int main(int argc, char** argv) {
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   cli.add_flag("--list-apps", o.list_apps, "list the built-in apps and exit");
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);  // --help, --version
+    std::fprintf(stderr, "%s: %s (see --help)\n", "rdisplay-server", e.what());
+    return 2;
+  }
 
   if (o.list_apps) {
     for (const auto& a : rd::list_apps()) std::printf("%-10s %s\n", a.name.c_str(), a.description.c_str());
@@ -96,8 +102,9 @@ int main(int argc, char** argv) {
   if (!app) return fail("no app named '" + o.app + "' (see --list-apps)");
 
   rd::Session session(width, height, o.app);
-  rd::WorkerPool pool(o.threads);
   asio::io_context io(1);
+  // Destroyed before io: its last jobs may still post finished frames to io.
+  rd::WorkerPool pool(o.threads);
   rd::NativeServerConfig cfg;
   cfg.listen_address = o.listen;
   cfg.port = static_cast<std::uint16_t>(o.port ? *o.port : 7400 + o.display);
