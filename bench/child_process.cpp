@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -61,6 +62,15 @@ std::string slurp(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+int listening_port(const std::string& out) {
+  auto at = out.find("listening on ");
+  if (at == std::string::npos) return 0;
+  auto end = out.find(' ', at + 13);
+  auto colon = out.rfind(':', end);
+  if (colon == std::string::npos || colon < at) return 0;
+  return std::atoi(out.c_str() + colon + 1);
 }
 
 }  // namespace rd::bench

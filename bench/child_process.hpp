@@ -28,4 +28,7 @@ class ChildProcess {
 
 std::string slurp(const std::string& path);
 
+// The port in rdisplay-server's ready line ("listening on ADDR:PORT ..."), or 0.
+int listening_port(const std::string& server_stdout);
+
 }  // namespace rd::bench

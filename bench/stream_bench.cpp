@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <thread>
 
 #include "bench/child_process.hpp"
@@ -41,12 +40,9 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
                                  "--frames", std::to_string(sc.frames), "--port", "0", "--stats", base + "-server.json",
                                  "--log-level", "warn"};
   ChildProcess server(sargs, base + "-server.out", base + "-server.err");
-  std::smatch m;
   std::string port;
-  static const std::regex re(R"(listening on [^ ]*:(\d+))");
   for (int i = 0; i < 4000 && port.empty(); ++i) {
-    std::string out = slurp(base + "-server.out");
-    if (std::regex_search(out, m, re)) port = m[1];
+    if (int p = listening_port(slurp(base + "-server.out"))) port = std::to_string(p);
     else std::this_thread::sleep_for(5ms);
   }
   if (port.empty()) throw std::runtime_error("server did not start: " + slurp(base + "-server.err"));

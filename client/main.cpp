@@ -159,7 +159,10 @@ int main(int argc, char** argv) {
   conn->shutdown();
   net.join();
   store.set_listener(nullptr);
-  window.reset();
+  if (window) {
+    window.reset();
+    SDL_Quit();  // also ends SDL's D-Bus connection
+  }
 
   int rc = kExitOk;
   std::string end_reason = ended_by_server ? store.finish_reason()

@@ -41,7 +41,10 @@ rdisplay_require_header(ASIO_INCLUDE_DIR asio.hpp libasio-dev)
 
 add_library(rdisplay_asio INTERFACE)
 target_include_directories(rdisplay_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
-target_compile_definitions(rdisplay_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+# asio 1.22 picks aligned_alloc or operator new per translation unit, depending on
+# whether a libstdc++ header came before <asio.hpp>; memory allocated in one unit and
+# freed in another then mismatches (AddressSanitizer reports it). One choice for all.
+target_compile_definitions(rdisplay_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED ASIO_DISABLE_STD_ALIGNED_ALLOC)
 target_link_libraries(rdisplay_asio INTERFACE Threads::Threads)
 
 # The glyphs of the demo apps: DejaVu is Debian's default font and is on every desktop.

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
-#include <regex>
 
 #include "common/json_file.hpp"
 #include "common/process_stats.hpp"
@@ -83,10 +82,9 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("[%H:%M:%S.%e] [server] [%l] %v");
   spdlog::set_level(spdlog::level::from_str(o.log_level));
 
-  std::smatch m;
-  static const std::regex geom_re(R"((\d{1,5})x(\d{1,5}))");
-  if (!std::regex_match(o.geometry, m, geom_re)) return fail("--geometry must look like 1280x800");
-  int width = std::stoi(m[1]), height = std::stoi(m[2]);
+  int width = 0, height = 0;
+  char extra = 0;
+  if (std::sscanf(o.geometry.c_str(), "%dx%d%c", &width, &height, &extra) != 2) return fail("--geometry must look like 1280x800");
   if (width < 64 || height < 64 || width > 8192 || height > 8192)
     return fail("--geometry must be between 64x64 and 8192x8192");
   {

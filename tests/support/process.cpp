@@ -1,5 +1,7 @@
 #include "tests/support/process.hpp"
 
+#include "bench/child_process.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,7 +15,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -127,10 +128,9 @@ ServerProcess::ServerProcess(const std::string& dir, std::vector<std::string> ar
   proc_ = std::make_unique<Process>(argv, dir, "server");
   auto line = proc_->wait_for_line("listening on", 20s);
   if (!line) FAIL("server did not start; stderr:\n" << proc_->err());
-  std::smatch m;
-  static const std::regex port_re(R"(listening on [^ ]*:(\d+))");
-  if (!std::regex_search(*line, m, port_re)) FAIL("no port in: " << *line);
-  port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+  int port = bench::listening_port(*line);
+  if (port <= 0) FAIL("no port in: " << *line);
+  port_ = static_cast<std::uint16_t>(port);
 }
 
 std::string ServerProcess::poll_stats() {
