@@ -111,10 +111,12 @@ int main(int argc, char** argv) {
   const rd::ServerHello& sh = conn->server_hello();
   if (sh.encoding != hello.encoding)
     say(std::string("the server offers ") + rd::encoding_name(sh.encoding) + " encoding, not " + o.encoding + "; using it");
+  if (sh.encoding == rd::Encoding::Ops && o.quality < 100)
+    say("command encoding is lossless: --quality applies to the pixels of --encoding auto and pixels only");
 
   rd::WorkerPool pool(o.threads);
   rd::FrameStore store;
-  rd::StreamReceiver receiver(*conn, pool, store);
+  rd::StreamReceiver receiver(*conn, pool, store, rd::glyph_cache_bytes(hello.glyph_cache_kib));
 
   auto idle_exit = [&] {
     if (!o.exit_when_idle_ms) return false;

@@ -4,13 +4,14 @@
 #include <memory>
 #include <mutex>
 
+#include "codecs/op_batch.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/clock.hpp"
 
 namespace rd {
 
-StreamReceiver::StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store)
-    : conn_(conn), pool_(pool), store_(store) {}
+StreamReceiver::StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes)
+    : conn_(conn), pool_(pool), store_(store), glyphs_(glyph_cache_bytes) {}
 
 void StreamReceiver::run() {
   try {
@@ -43,6 +44,8 @@ void StreamReceiver::receive_loop() {
   std::atomic<std::uint64_t> decode_us{0};
   std::mutex err_mu;
   std::string tile_error;
+  bool ops_running = false;  // tiles after an op batch wait for it: they overwrite what it drew
+  Region ops_touched;        // guarded by err_mu
   // Decode jobs refer to the locals above: however this function is left, they finish first.
   struct DrainOnExit {
     JobLatch& latch;
@@ -69,8 +72,12 @@ void StreamReceiver::receive_loop() {
                             std::to_string(t.rect.w) + "x" + std::to_string(t.rect.h) + " lies outside the screen");
         // Tiles of one frame are disjoint; should a server send overlapping ones, let
         // the earlier land first so that the result stays the server's order.
-        if (frame_region.intersects(t.rect)) latch.wait();
+        if (ops_running || frame_region.intersects(t.rect)) {
+          latch.wait();
+          ops_running = false;
+        }
         frame_region.add(t.rect);
+        stats_.pixel_bytes += body->size() + kHeaderSize;
         stats_.rects_by_codec[static_cast<std::size_t>(t.codec)]++;
         stats_.bytes_by_codec[static_cast<std::size_t>(t.codec)] += t.payload.size();
         latch.add();
@@ -88,14 +95,44 @@ void StreamReceiver::receive_loop() {
         });
         break;
       }
+      case MsgType::OpsBatch: {
+        if (!in_frame) throw DecodeError("OpsBatch outside a frame");
+        // Ops draw on what the frame's earlier messages left, in order.
+        latch.wait();
+        auto body = std::make_shared<Bytes>(std::move(m.body));
+        stats_.ops_bytes += body->size() + kHeaderSize;
+        ++stats_.ops_batches;
+        latch.add();
+        ops_running = true;
+        pool_.submit([&, body] {
+          std::uint64_t t0 = now_us();
+          try {
+            OpList ops = decode_ops_batch(*body);
+            for (const Op& op : ops) raster_.apply(decoded_, op);
+            Region touched = raster_.take_touched();
+            std::lock_guard lk(err_mu);
+            ops_touched.add(touched);
+            stats_.ops += ops.size();
+          } catch (const DecodeError& e) {
+            std::lock_guard lk(err_mu);
+            if (tile_error.empty()) tile_error = std::string("ops batch: ") + e.what();
+          }
+          decode_us += now_us() - t0;
+          latch.done();
+        });
+        break;
+      }
       case MsgType::FrameEnd: {
         if (!in_frame) throw DecodeError("FrameEnd outside a frame");
         FrameEnd fe = decode_frame_end(m.body);
         if (fe.seq != seq) throw DecodeError("FrameEnd for frame " + std::to_string(fe.seq) + " inside frame " + std::to_string(seq));
         latch.wait();
+        ops_running = false;
         {
           std::lock_guard lk(err_mu);
           if (!tile_error.empty()) throw DecodeError(tile_error);
+          frame_region.add(ops_touched);
+          ops_touched.clear();
         }
         in_frame = false;
         store_.publish(decoded_, frame_region);

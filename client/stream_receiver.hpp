@@ -5,6 +5,8 @@
 
 #include "client/frame_store.hpp"
 #include "client/native_connection.hpp"
+#include "codecs/glyph_cache.hpp"
+#include "codecs/op_raster.hpp"
 #include "common/worker_pool.hpp"
 
 namespace rd {
@@ -17,6 +19,8 @@ struct ReceiverStats {
   std::vector<std::uint32_t> interval_us;  // between consecutive frames' completion
   std::uint64_t first_frame_us = 0, last_frame_us = 0;
   std::uint64_t pings = 0;
+  std::uint64_t ops_bytes = 0, ops_batches = 0, ops = 0;  // command encoding
+  std::uint64_t pixel_bytes = 0;                          // TileUpdate messages
 };
 
 // The network thread: reads messages, hands tile payloads to the decode pool as they
@@ -24,7 +28,7 @@ struct ReceiverStats {
 // tiles, publishes the frame to the presenter and acknowledges it to the server.
 class StreamReceiver {
  public:
-  StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store);
+  StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes);
   // Runs until the stream ends; the reason is left in the FrameStore.
   void run();
   const ReceiverStats& stats() const { return stats_; }  // after run() returned
@@ -35,6 +39,8 @@ class StreamReceiver {
   WorkerPool& pool_;
   FrameStore& store_;
   Surface decoded_;
+  GlyphStore glyphs_;
+  OpRasterizer raster_{glyphs_};
   ReceiverStats stats_;
 };
 

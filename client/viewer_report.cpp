@@ -38,6 +38,10 @@ nlohmann::json receiver_stats_json(const ReceiverStats& s) {
             {"max", percentile(s.decode_us, 100) / 1000.0},
             {"total", total_ms}}},
           {"codecs", codecs},
+          {"ops_bytes", s.ops_bytes},
+          {"ops_batches", s.ops_batches},
+          {"ops", s.ops},
+          {"pixel_bytes", s.pixel_bytes},
           {"pings", s.pings}};
 }
 

@@ -37,6 +37,7 @@ Bytes encode(const ClientHello& h) {
     w.u8(h.forced_codec);
     w.u32(h.codecs);
     w.u32(h.cache_kib);
+    w.u32(h.glyph_cache_kib);
     w.u32(h.max_message);
     w.u8(h.auth);
     w.str16(h.name);
@@ -78,6 +79,7 @@ ClientHello decode_client_hello(ByteView body) {
   if (h.forced_codec != kAnyCodec && h.forced_codec >= kTileCodecCount) throw DecodeError("hello forces unknown codec");
   h.codecs = r.u32("hello codecs");
   h.cache_kib = r.u32("hello cache size");
+  h.glyph_cache_kib = r.u32("hello glyph cache size");
   h.max_message = r.u32("hello max message");
   h.auth = r.u8("hello auth");
   h.name = r.str16("hello name");
@@ -126,8 +128,7 @@ Negotiated negotiate(const ClientHello& hello, std::uint32_t server_caps) {
   n.ok = true;
   n.minor = std::min(hello.version_minor, kVersionMinor);
   n.capabilities = hello.capabilities & server_caps;
-  // Command encoding is not served yet: every viewer gets pixels (docs/protocol.md).
-  n.encoding = Encoding::Pixels;
+  n.encoding = hello.encoding;
   return n;
 }
 

@@ -38,6 +38,7 @@ struct ClientHello {
   std::uint8_t forced_codec = kAnyCodec;  // a TileCodec id: every non-solid tile in it
   std::uint32_t codecs = 0;               // bit per TileCodec the viewer decodes
   std::uint32_t cache_kib = 0;
+  std::uint32_t glyph_cache_kib = 4096;            // command encoding: the viewer's glyph cache
   std::uint32_t max_message = kDefaultMaxMessage;  // largest body the viewer accepts
   std::uint8_t auth = 0;                           // 0: none
   std::string name;                                // the viewer's name, for logs

@@ -38,6 +38,7 @@ const char* msg_type_name(std::uint8_t type) {
     case MsgType::Cursor: return "Cursor";
     case MsgType::Resize: return "Resize";
     case MsgType::Ping: return "Ping";
+    case MsgType::OpsBatch: return "OpsBatch";
     case MsgType::Key: return "Key";
     case MsgType::Pointer: return "Pointer";
     case MsgType::Wheel: return "Wheel";
@@ -74,6 +75,11 @@ void append_tile_update(Bytes& out, const Rect& rect, TileCodec codec, ByteView 
   w.u8(static_cast<std::uint8_t>(codec));
   w.u8(0);
   w.bytes(payload);
+}
+
+void append_ops_batch(Bytes& out, ByteView body) {
+  encode_header(out, static_cast<std::uint8_t>(MsgType::OpsBatch), static_cast<std::uint32_t>(body.size()));
+  out.insert(out.end(), body.begin(), body.end());
 }
 
 Bytes encode(const TileUpdate& m) {

@@ -20,6 +20,7 @@ enum class MsgType : std::uint8_t {
   Cursor = 0x13,
   Resize = 0x14,
   Ping = 0x15,
+  OpsBatch = 0x16,
   // viewer -> server
   Key = 0x40,
   Pointer = 0x41,
@@ -148,6 +149,9 @@ Bytes encode(const RefreshRequest&);
 Bytes encode(const Pong&);
 Bytes encode(const ErrorMsg&);
 Bytes encode(const Bye&);
+
+// Writes an OpsBatch message around a batch body (codecs/op_batch).
+void append_ops_batch(Bytes& out, ByteView body);
 
 // Writes a TileUpdate whose payload already sits in a buffer, without copying it twice.
 void append_tile_update(Bytes& out, const Rect& rect, TileCodec codec, ByteView payload);

@@ -5,6 +5,7 @@
 #include "codecs/region.hpp"
 #include "codecs/surface.hpp"
 #include "server/font.hpp"
+#include "server/op_log.hpp"
 
 namespace rd {
 
@@ -18,12 +19,14 @@ class Canvas {
   int width() const { return s_.width(); }
   int height() const { return s_.height(); }
 
-  void set_clip(const Rect& r) { clip_ = r.intersect(s_.bounds()); }
-  void clear_clip() { clip_ = s_.bounds(); }
+  void set_clip(const Rect& r);
+  void clear_clip();
   Rect clip() const { return clip_; }
 
   void fill(const Rect& r, Color c);
   void line(int x0, int y0, int x1, int y1, int width, Color c);
+  // Lines through consecutive points (one op on the wire).
+  void polyline(const std::vector<Point>& pts, int width, Color c);
   // Draws UTF-8 text with its baseline at y; returns the pen position after the text.
   int text(int x, int baseline, std::string_view utf8, FontFace face, int px, Color c);
   int text_width(std::string_view utf8, FontFace face, int px);
@@ -35,8 +38,18 @@ class Canvas {
   Region& damage() { return damage_; }
   Region take_damage();
 
+  // Command encoding: while recording, every call is also logged as an op. A frame's
+  // ops start with the clip state, so that they can be replayed from that point on.
+  void start_recording();
+  std::vector<LoggedOpPtr> take_ops();
+  void stop_recording() { recording_ = false; ops_.clear(); }
+  bool recording() const { return recording_; }
+
  private:
   void touch(const Rect& r) { damage_.add(r.intersect(clip_)); }
+  void record(Op op, Rect bounds, Rect reads = {}, std::vector<std::shared_ptr<const GlyphDefineOp>> glyphs = {});
+  bool recording_ = false;
+  std::vector<LoggedOpPtr> ops_;
   Surface& s_;
   FontCache& fonts_;
   Rect clip_;

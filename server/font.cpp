@@ -69,6 +69,16 @@ const Glyph& FontCache::glyph(FontFace f, int px, char32_t cp) {
           g.mask.a[static_cast<std::size_t>(y) * g.mask.w + x] = bm.buffer[y * bm.pitch + x];
     }
   }
+  g.id = next_id_++;
+  auto def = std::make_shared<GlyphDefineOp>();
+  def->id = g.id;
+  def->left = g.left;
+  def->top = g.top;
+  def->advance = g.advance;
+  def->w = g.mask.w;
+  def->h = g.mask.h;
+  def->mask = std::make_shared<const Bytes>(g.mask.a);
+  g.define = std::move(def);
   return glyphs_.emplace(key, std::move(g)).first->second;
 }
 

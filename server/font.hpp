@@ -5,12 +5,15 @@
 #include <tuple>
 
 #include "codecs/raster.hpp"
+#include "protocol/ops.hpp"
 
 namespace rd {
 
 enum class FontFace { Sans = 0, SansBold = 1, Mono = 2 };
 
 struct Glyph {
+  std::uint32_t id = 0;  // unique per FontCache: how command encoding names it
+  std::shared_ptr<const GlyphDefineOp> define;  // the definition a viewer needs, made once
   AlphaMask mask;
   int left = 0;     // from the pen position to the mask's left edge
   int top = 0;      // from the baseline up to the mask's top edge
@@ -37,6 +40,7 @@ class FontCache {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::map<std::tuple<int, int, char32_t>, Glyph> glyphs_;
+  std::uint32_t next_id_ = 1;
 };
 
 // The folder the build found the fonts in (overridable with RDISPLAY_FONT_DIR).

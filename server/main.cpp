@@ -32,6 +32,7 @@ struct Options {
   std::string stats;
   std::string log_level = "info";
   bool list_apps = false;
+  bool wait_for_viewer = false;
 };
 
 bool is_loopback(const std::string& addr) {
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   cli.add_flag("--list-apps", o.list_apps, "list the built-in apps and exit");
+  cli.add_flag("--wait-for-viewer", o.wait_for_viewer,
+               "start the app once the first viewer is connected (benchmarks: every viewer sees the whole script)");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -118,8 +121,10 @@ int main(int argc, char** argv) {
   rd::AppRunnerConfig rc;
   rc.frames = o.frames;
   rc.fps = o.fps;
+  rc.wait_for_viewer = o.wait_for_viewer;
   rd::AppRunner runner(session, std::move(app), rc);
   session.set_input_sink(&runner);
+  session.set_viewer_listener([&] { runner.viewers_changed(); });
   runner.start();
 
   // Ready: tests and scripts wait for this line.
@@ -189,6 +194,7 @@ int main(int argc, char** argv) {
   io.run();
   runner.stop();
   session.set_change_listener(nullptr);
+  session.set_viewer_listener(nullptr);
   if (!write_stats()) return 1;
   return 0;
 }

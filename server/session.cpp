@@ -8,16 +8,18 @@ Session::Session(int w, int h, std::string name) : name_(std::move(name)), surfa
   version_counter_ = 1;
 }
 
-void Session::publish(const Surface& frame, const Region& damage) {
-  if (damage.empty()) {
-    std::lock_guard lk(mu_);
-    ++commits_;
-    return;
-  }
-  std::vector<int> changed = grid_.update(frame, damage);
+void Session::publish(const Surface& frame, const Region& damage, std::optional<std::vector<LoggedOpPtr>> ops) {
+  std::vector<int> changed;
+  if (!damage.empty()) changed = grid_.update(frame, damage);
   {
     std::lock_guard lk(mu_);
     ++commits_;
+    // The log must explain every change of the screen: ops that changed nothing are
+    // not worth sending, and changes without ops make the log unusable up to here.
+    if (!changed.empty()) {
+      if (ops) op_log_.append(std::move(*ops));
+      else op_log_.break_here();
+    }
     for (int i : changed) {
       surface_.copy_rect_from(frame, grid_.tile_rect(i));
       versions_[static_cast<std::size_t>(i)] = ++version_counter_;
@@ -31,9 +33,11 @@ void Session::publish(const Surface& frame, const Region& damage) {
 void Session::resize(int w, int h) {
   {
     std::lock_guard lk(mu_);
+    op_log_.break_here();
     surface_.resize(w, h);
     grid_.reset(surface_);
-    versions_.assign(static_cast<std::size_t>(grid_.count()), ++version_counter_);
+    black_version_ = ++version_counter_;
+    versions_.assign(static_cast<std::size_t>(grid_.count()), black_version_);
     ++geometry_epoch_;
   }
   notify();
@@ -71,6 +75,18 @@ std::uint64_t Session::tiles_changed() const {
 std::uint64_t Session::changing_commits() const {
   std::lock_guard lk(mu_);
   return changing_commits_;
+}
+
+void Session::viewer_joined(bool wants_ops) {
+  ++viewers_;
+  if (wants_ops) ++ops_viewers_;
+  if (on_viewers_) on_viewers_();
+}
+
+void Session::viewer_left(bool wanted_ops) {
+  --viewers_;
+  if (wanted_ops) --ops_viewers_;
+  if (on_viewers_) on_viewers_();
 }
 
 void Session::notify() {

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "codecs/surface.hpp"
 #include "codecs/tile_grid.hpp"
 #include "protocol/messages.hpp"
+#include "server/op_log.hpp"
 
 namespace rd {
 
@@ -28,6 +30,9 @@ class InputSink {
 // still need" is a comparison of two version arrays, however many frames it missed.
 class Session {
  public:
+  // Memory the op log may hold; a viewer further behind gets pixels.
+  static constexpr std::size_t kOpLogBytes = 32u << 20;
+
   Session(int w, int h, std::string name);
 
   const std::string& name() const { return name_; }
@@ -38,7 +43,9 @@ class Session {
   // hashed without the lock; only tiles whose pixels changed are copied in, under it.
   // So an application that redraws identical pixels costs hashing, and the lock is held
   // for a copy, never for drawing.
-  void publish(const Surface& frame, const Region& damage);
+  // `ops` are the drawing ops that made this change, when the source recorded them
+  // (only while viewers of command encoding watch: see wants_ops()).
+  void publish(const Surface& frame, const Region& damage, std::optional<std::vector<LoggedOpPtr>> ops = std::nullopt);
   // The screen becomes black at the new size; `frame` is resized by the caller.
   void resize(int w, int h);
 
@@ -51,11 +58,22 @@ class Session {
   // posts a wake-up to its I/O thread).
   void set_change_listener(std::function<void()> fn) { on_change_ = std::move(fn); }
 
+  // Whether a source should record ops: some viewer uses command encoding.
+  bool wants_ops() const { return ops_viewers_.load() > 0; }
+  int viewers() const { return viewers_.load(); }
+  // Called when a viewer starts or stops watching (and when one needs ops).
+  void viewer_joined(bool wants_ops);
+  void viewer_left(bool wanted_ops);
+  void set_viewer_listener(std::function<void()> fn) { on_viewers_ = std::move(fn); }
+
   // --- for viewers (lock held where noted) ---
+  const OpLog& op_log_locked() const { return op_log_; }
   // Tile versions; a viewer that holds versions equal to these is up to date.
   const std::vector<std::uint64_t>& tile_versions_locked() const { return versions_; }
   const TileGrid& grid_locked() const { return grid_; }
   std::uint64_t geometry_epoch_locked() const { return geometry_epoch_; }
+  // The version every tile has while it is still black since creation or resize.
+  std::uint64_t black_version_locked() const { return black_version_; }
   std::uint64_t cursor_epoch() const;
   CursorShape cursor() const;
   InputSink* input_sink() const { return sink_; }
@@ -76,14 +94,18 @@ class Session {
   std::vector<std::uint64_t> versions_;
   std::uint64_t version_counter_ = 0;
   std::uint64_t geometry_epoch_ = 0;
+  std::uint64_t black_version_ = 1;
   std::uint64_t commits_ = 0, tiles_changed_ = 0, changing_commits_ = 0;
 
   mutable std::mutex cursor_mu_;
   CursorShape cursor_;
   std::uint64_t cursor_epoch_ = 0;
 
+  OpLog op_log_{kOpLogBytes};
+  std::atomic<int> ops_viewers_{0}, viewers_{0};
+
   InputSink* sink_ = nullptr;
-  std::function<void()> on_change_;
+  std::function<void()> on_change_, on_viewers_;
 };
 
 }  // namespace rd

@@ -6,6 +6,7 @@
 
 #include "common/clock.hpp"
 #include "server/update_encoder.hpp"
+#include "server/update_jobs.hpp"
 
 namespace rd {
 
@@ -16,15 +17,6 @@ constexpr std::uint32_t kMaxHelloBody = 4096;
 constexpr std::uint32_t kMinViewerMaxMessage = 1u << 20;
 constexpr auto kCloseGrace = std::chrono::seconds(2);
 }  // namespace
-
-struct ViewerConnection::EncodedFrame {
-  std::vector<RunSnapshot> runs;
-  std::vector<std::vector<EncodedRect>> results;
-  std::atomic<std::size_t> remaining{0};
-  std::atomic<std::uint64_t> encode_us{0};
-  std::mutex error_mu;
-  std::string error;
-};
 
 ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
                                    const NativeServerConfig& config, ClosedFn on_closed)
@@ -148,6 +140,8 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         Rect want = r.rect.empty() ? session_.surface().bounds() : r.rect;
         for (int i : grid.tiles_in(want))
           if (static_cast<std::size_t>(i) < sent_versions_.size()) sent_versions_[static_cast<std::size_t>(i)] = 0;
+        // The viewer's pixels there are in doubt: ops replayed on them would not help.
+        ops_pos_ = session_.op_log_locked().end() + 1;
       }
       return maybe_send_update();
     }
@@ -182,7 +176,13 @@ void ViewerConnection::handle_hello(ByteView body) {
   max_out_message_ = hello.max_message;
   policy_.decodable = hello.codecs & kAllCodecs;
   if (hello.forced_codec != kAnyCodec) policy_.forced = static_cast<TileCodec>(hello.forced_codec);
-  policy_.lossy = hello.quality < kLossless || policy_.forced == TileCodec::Jpeg;
+  encoding_mode_ = n.encoding;
+  // Ops replay on top of what the viewer holds, so its pixels must be exact: command
+  // encoding is lossless. `auto` follows the viewer's quality.
+  policy_.lossy = encoding_mode_ != Encoding::Ops && (hello.quality < kLossless || policy_.forced == TileCodec::Jpeg);
+  if (encoding_mode_ == Encoding::Ops && policy_.forced == TileCodec::Jpeg) policy_.forced.reset();
+  if (encoding_mode_ != Encoding::Pixels)
+    glyph_mirror_ = std::make_shared<GlyphCacheModel>(glyph_cache_bytes(hello.glyph_cache_kib));
   params_.jpeg_quality = hello.quality < kLossless ? std::max<int>(1, hello.quality) : 90;
   params_.subsampling = hello.subsampling;
   stats_.name = hello.name;
@@ -199,8 +199,12 @@ void ViewerConnection::handle_hello(ByteView body) {
     sh.width = static_cast<std::uint16_t>(session_.surface().width());
     sh.height = static_cast<std::uint16_t>(session_.surface().height());
     sent_geometry_epoch_ = session_.geometry_epoch_locked();
-    sent_versions_.assign(session_.tile_versions_locked().size(), 0);
+    // The viewer starts black: tiles still black since the session began are not owed.
+    sent_versions_.assign(session_.tile_versions_locked().size(), session_.black_version_locked());
+    ops_pos_ = session_.op_log_locked().end();
   }
+  session_.viewer_joined(encoding_mode_ != Encoding::Pixels);
+  joined_ = true;
   state_ = State::Streaming;
   handshake_timer_.cancel();
   spdlog::info("viewer {} ({}): {} encoding, quality {}, codecs 0x{:x}", stats_.id,
@@ -228,6 +232,8 @@ void ViewerConnection::maybe_send_update() {
     if (c.w > 0 && c.h > 0) queue(encode(c));
   }
   std::vector<RunSnapshot> runs;
+  std::optional<std::vector<LoggedOpPtr>> pending;
+  GridGeometry geometry;
   {
     auto lk = session_.lock();
     if (session_.geometry_epoch_locked() != sent_geometry_epoch_) {
@@ -236,58 +242,67 @@ void ViewerConnection::maybe_send_update() {
         return fail(ErrorCode::Unexpected, "the screen was resized and this viewer cannot follow a resize");
       }
       sent_geometry_epoch_ = session_.geometry_epoch_locked();
-      sent_versions_.assign(session_.tile_versions_locked().size(), 0);
+      sent_versions_.assign(session_.tile_versions_locked().size(), session_.black_version_locked());
       queue(encode(Resize{static_cast<std::uint16_t>(session_.surface().width()),
                           static_cast<std::uint16_t>(session_.surface().height())}));
     }
+    // The pixels and the op log position are taken together: the snapshot shows the
+    // screen exactly as the ops up to the log's end leave it.
     runs = snapshot_changed_tiles(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_);
+    if (encoding_mode_ != Encoding::Pixels) {
+      if (!runs.empty()) pending = session_.op_log_locked().since(ops_pos_);
+      ops_pos_ = session_.op_log_locked().end();
+      const TileGrid& g = session_.grid_locked();
+      geometry = {session_.surface().width(), session_.surface().height(), g.cols(), g.rows()};
+    }
   }
-  if (!runs.empty()) start_encode(std::move(runs));
-}
-
-void ViewerConnection::start_encode(std::vector<RunSnapshot>&& runs) {
+  if (runs.empty()) return;
   encoding_ = true;
-  auto frame = std::make_shared<EncodedFrame>();
-  frame->runs = std::move(runs);
-  frame->results.resize(frame->runs.size());
-  frame->remaining = frame->runs.size();
-  for (std::size_t i = 0; i < frame->runs.size(); ++i) {
-    pool_.submit([self = shared_from_this(), frame, i, policy = policy_, params = params_] {
-      std::uint64_t t0 = now_us();
-      try {
-        frame->results[i] = encode_run(frame->runs[i], policy, params);
-      } catch (const std::exception& e) {
-        std::lock_guard lk(frame->error_mu);
-        frame->error = e.what();
-      }
-      frame->encode_us += now_us() - t0;
-      if (--frame->remaining == 0)
-        asio::post(self->socket_.get_executor(), [self, frame] { self->on_encoded(frame); });
-    });
+  auto self = shared_from_this();
+  auto done = [self](std::shared_ptr<EncodedUpdate> u) {
+    asio::post(self->socket_.get_executor(), [self, u] { self->on_encoded(u); });
+  };
+  if (encoding_mode_ == Encoding::Pixels) {
+    encode_pixels_async(pool_, std::move(runs), policy_, params_, std::move(done));
+  } else {
+    OpsJobConfig cfg;
+    cfg.mode = encoding_mode_ == Encoding::Auto ? PlanMode::Cheapest : PlanMode::PreferOps;
+    encode_ops_async(pool_, std::move(runs), std::move(pending), geometry, glyph_mirror_, policy_, params_, cfg, std::move(done));
   }
 }
 
-void ViewerConnection::on_encoded(std::shared_ptr<EncodedFrame> frame) {
+void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   encoding_ = false;
   if (state_ != State::Streaming) return;
-  if (!frame->error.empty()) return fail(ErrorCode::Internal, "encoding failed: " + frame->error);
+  if (!u->error.empty()) return fail(ErrorCode::Internal, "encoding failed: " + u->error);
   std::uint32_t seq = next_seq_++;
   std::vector<Bytes> parts;
   parts.push_back(encode(FrameBegin{seq, now_us()}));
-  for (std::size_t i = 0; i < frame->results.size(); ++i) {
-    Bytes run_msgs;
-    for (const EncodedRect& e : frame->results[i]) {
-      append_tile_update(run_msgs, e.rect, e.codec, e.payload);
+  // Ops first: the pixels of this frame are the final state of their tiles.
+  if (!u->ops_batch.empty()) {
+    Bytes m;
+    append_ops_batch(m, u->ops_batch);
+    stats_.ops_bytes += m.size();
+    stats_.ops_sent += u->ops_count;
+    parts.push_back(std::move(m));
+  }
+  for (const auto& group : u->rects) {
+    Bytes msgs;
+    for (const EncodedRect& e : group) {
+      append_tile_update(msgs, e.rect, e.codec, e.payload);
       auto c = static_cast<std::size_t>(e.codec);
       stats_.rects_by_codec[c]++;
       stats_.bytes_by_codec[c] += e.payload.size();
       stats_.pixels_encoded += static_cast<std::uint64_t>(e.rect.area());
     }
-    parts.push_back(std::move(run_msgs));
+    stats_.pixel_bytes += msgs.size();
+    parts.push_back(std::move(msgs));
   }
   parts.push_back(encode(FrameEnd{seq, {}}));
-  stats_.encode_us += frame->encode_us;
+  stats_.encode_us += u->encode_us;
   ++stats_.frames;
+  ++stats_.updates_by_kind[static_cast<std::size_t>(u->kind)];
+  if (u->log_lost) ++stats_.ops_log_lost;
   queue(std::move(parts));
   maybe_send_update();
 }
@@ -402,6 +417,8 @@ void ViewerConnection::send_bye() {
 void ViewerConnection::close(const std::string& reason) {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
+  if (joined_) session_.viewer_left(encoding_mode_ != Encoding::Pixels);
+  joined_ = false;
   stats_.connected = false;
   stats_.close_reason = reason;
   handshake_timer_.cancel();

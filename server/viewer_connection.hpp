@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "codecs/glyph_cache.hpp"
 #include "codecs/tile_classifier.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/worker_pool.hpp"
@@ -49,9 +50,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   bool up_to_date();  // nothing owed: no changed tile unsent, no frame unacknowledged
   void maybe_finish_goodbye();
   void send_bye();
-  void start_encode(std::vector<struct RunSnapshot>&& runs);
-  struct EncodedFrame;
-  void on_encoded(std::shared_ptr<EncodedFrame> frame);
+  void on_encoded(std::shared_ptr<struct EncodedUpdate> u);
 
   void queue(Bytes msg);
   void queue(std::vector<Bytes> parts);
@@ -76,6 +75,13 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   std::uint32_t max_out_message_ = kDefaultMaxMessage;
   CodecPolicy policy_;
   EncodeParams params_;
+
+  // Command encoding: the next op of the session's log this viewer needs, and its
+  // glyph cache as mirrored here.
+  Encoding encoding_mode_ = Encoding::Pixels;
+  std::uint64_t ops_pos_ = 0;
+  std::shared_ptr<GlyphCacheModel> glyph_mirror_;
+  bool joined_ = false;
 
   // Update state.
   std::vector<std::uint64_t> sent_versions_;

@@ -22,6 +22,11 @@ struct ViewerStats {
   std::uint64_t queued_bytes_peak = 0;  // largest backlog of unsent bytes held for this viewer
   std::array<std::uint64_t, kTileCodecCount> rects_by_codec{};
   std::array<std::uint64_t, kTileCodecCount> bytes_by_codec{};
+  std::uint64_t ops_bytes = 0;     // OpsBatch messages, headers included
+  std::uint64_t pixel_bytes = 0;   // TileUpdate messages, headers included
+  std::uint64_t ops_sent = 0;
+  std::array<std::uint64_t, 3> updates_by_kind{};  // ops, pixels, mixed (OpsPlan::Kind)
+  std::uint64_t ops_log_lost = 0;  // updates sent as pixels because the viewer fell behind the op log
   std::uint64_t encode_us = 0;  // worker time spent encoding for this viewer
   std::uint64_t pixels_encoded = 0;
   std::uint64_t last_decode_us = 0;

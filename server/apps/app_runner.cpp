@@ -64,14 +64,34 @@ nlohmann::json AppRunner::timing() const {
           {"frame_ms", {{"p50", pct(50)}, {"p99", pct(99)}, {"max", pct(100)}}}};
 }
 
+void AppRunner::begin_step(Canvas& canvas) {
+  // Record ops only while some viewer uses command encoding; decided per step, so a
+  // step is either fully recorded or not at all.
+  if (session_.wants_ops()) canvas.start_recording();
+  else canvas.stop_recording();
+}
+
 void AppRunner::publish(Canvas& canvas) {
-  session_.publish(back_, canvas.take_damage());
+  std::optional<std::vector<LoggedOpPtr>> ops;
+  if (canvas.recording()) ops = canvas.take_ops();
+  session_.publish(back_, canvas.take_damage(), std::move(ops));
   std::lock_guard lk(mu_);
   state_ = app_->state();
 }
 
+void AppRunner::viewers_changed() {
+  std::lock_guard lk(mu_);
+  cv_.notify_all();
+}
+
 void AppRunner::run() {
+  if (config_.wait_for_viewer) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return stopping_ || session_.viewers() > 0; });
+    if (stopping_) return;
+  }
   Canvas canvas(back_, fonts_);
+  begin_step(canvas);
   app_->start(canvas);
   publish(canvas);
 
@@ -96,12 +116,13 @@ void AppRunner::run() {
       inputs.swap(inputs_);
       want_frame = script_left && Clock::now() >= next;
     }
+    auto t0 = Clock::now();
+    begin_step(canvas);
     for (const Input& in : inputs) {
       if (auto* k = std::get_if<KeyEvent>(&in)) app_->key(canvas, *k);
       else if (auto* p = std::get_if<PointerEvent>(&in)) app_->pointer(canvas, *p);
       else if (auto* w = std::get_if<WheelEvent>(&in)) app_->wheel(canvas, *w);
     }
-    auto t0 = Clock::now();
     if (want_frame) app_->frame(canvas, index++);
     if (!inputs.empty() || want_frame) publish(canvas);
     if (want_frame) {

@@ -16,7 +16,8 @@ namespace rd {
 
 struct AppRunnerConfig {
   std::optional<int> frames;  // run this many script frames, then idle (none: forever)
-  int fps = 30;               // script frames per second; 0: as fast as viewers allow
+  int fps = 30;               // script frames per second; 0: as fast as it can draw
+  bool wait_for_viewer = false;  // start the app once the first viewer watches
 };
 
 // Runs one App on its own thread: script frames at the configured rate, input from
@@ -35,6 +36,9 @@ class AppRunner : public InputSink {
   void on_pointer(const PointerEvent& e) override { push(e); }
   void on_wheel(const WheelEvent& e) override { push(e); }
 
+  // The session's viewers changed (for wait_for_viewer).
+  void viewers_changed();
+
   int frames_done() const;
   bool script_done() const;
   nlohmann::json app_state() const;
@@ -45,6 +49,7 @@ class AppRunner : public InputSink {
   using Input = std::variant<KeyEvent, PointerEvent, WheelEvent>;
   void push(Input in);
   void run();
+  void begin_step(Canvas& canvas);
   void publish(Canvas& canvas);
 
   Session& session_;

@@ -267,14 +267,10 @@ class DesktopApp : public App {
     c.fill(g, rgb(20, 28, 40));
     for (int k = 1; k < 4; ++k) c.line(g.x, g.y + g.h * k / 4, g.right() - 1, g.y + g.h * k / 4, 1, rgb(50, 64, 84));
     int n = static_cast<int>(graph_.size());
-    int px = g.x, py = g.bottom() - 1 - graph_[0] * (g.h - 2) / 100;
-    for (int k = 1; k < n; ++k) {
-      int x = g.x + k * (g.w - 1) / (n - 1);
-      int y = g.bottom() - 1 - graph_[static_cast<std::size_t>(k)] * (g.h - 2) / 100;
-      c.line(px, py, x, y, 2, rgb(90, 220, 120));
-      px = x;
-      py = y;
-    }
+    std::vector<Point> pts;
+    for (int k = 0; k < n; ++k)
+      pts.push_back({g.x + k * (g.w - 1) / (n - 1), g.bottom() - 1 - graph_[static_cast<std::size_t>(k)] * (g.h - 2) / 100});
+    c.polyline(pts, 2, rgb(90, 220, 120));
     char label[16];
     std::snprintf(label, sizeof label, "%d%%", graph_.back());
     c.text(g.right() - 44, g.y + 18, label, FontFace::SansBold, 14, rgb(230, 230, 230));

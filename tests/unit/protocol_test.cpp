@@ -185,7 +185,7 @@ TEST_CASE("hello round-trip and negotiation") {
   Negotiated n = negotiate(d, kCapCursor | kCapPing);
   CHECK(n.ok);
   CHECK(n.capabilities == (kCapCursor | kCapPing));
-  CHECK(n.encoding == Encoding::Pixels);
+  CHECK(n.encoding == Encoding::Auto);
 
   SUBCASE("wrong magic") {
     Bytes bad = m.body;
