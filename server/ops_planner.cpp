@@ -163,28 +163,60 @@ OpsPlan plan_update(const PlanInput& in) {
   return plan;
 }
 
+namespace {
+
+// Defines what the viewer lacks of one run's glyphs, then uses them, exactly as the
+// viewer will. Defining may evict another glyph of the same run: check again until
+// all are held (callers keep a run's glyphs within half the budget, so this ends).
+void define_and_use(Bytes& out, OpStreamState& st, const std::vector<std::shared_ptr<const GlyphDefineOp>>& glyphs,
+                    GlyphCacheModel& mirror) {
+  for (bool missing = true; missing;) {
+    missing = false;
+    for (const auto& g : glyphs) {
+      if (mirror.contains(g->id)) continue;
+      missing = true;
+      serialize_op(out, *g, st);
+      mirror.insert(g->id, GlyphCacheModel::cost(g->w, g->h));
+    }
+  }
+  for (const auto& g : glyphs) mirror.touch(g->id);
+}
+
+}  // namespace
+
 Bytes serialize_for_viewer(const std::vector<LoggedOpPtr>& ops, const std::vector<char>& keep, GlyphCacheModel& mirror) {
   Bytes out;
   OpStreamState st;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (!keep[i]) continue;
     const LoggedOp& op = *ops[i];
-    if (!op.glyphs().empty()) {
-      // Define what the viewer lacks; defining may evict another glyph of this very
-      // run, so check again until all are held (the run fits: glyphs are small).
-      for (int pass = 0; pass < 4; ++pass) {
-        bool missing = false;
-        for (const auto& g : op.glyphs()) {
-          if (mirror.contains(g->id)) continue;
-          missing = true;
-          serialize_op(out, *g, st);
-          mirror.insert(g->id, GlyphCacheModel::cost(g->w, g->h));
-        }
-        if (!missing) break;
-      }
-      for (const auto& g : op.glyphs()) mirror.touch(g->id);
+    const auto& glyphs = op.glyphs();
+    if (glyphs.empty()) {
+      serialize_op(out, op.wire(), st);
+      continue;
     }
-    serialize_op(out, op.wire(), st);
+    // A run whose glyphs would not fit in the viewer's cache at once goes as several
+    // runs, each starting where the pen stands.
+    const auto& run = std::get<GlyphRunOp>(op.op());
+    std::size_t limit = mirror.budget() / 2, begin = 0;
+    int pen = run.origin.x;
+    while (begin < glyphs.size()) {
+      std::size_t end = begin, bytes = 0;
+      while (end < glyphs.size() && (end == begin || bytes + GlyphCacheModel::cost(glyphs[end]->w, glyphs[end]->h) <= limit))
+        bytes += GlyphCacheModel::cost(glyphs[end]->w, glyphs[end]->h), ++end;
+      std::vector<std::shared_ptr<const GlyphDefineOp>> part(glyphs.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                             glyphs.begin() + static_cast<std::ptrdiff_t>(end));
+      define_and_use(out, st, part, mirror);
+      if (begin == 0 && end == glyphs.size()) {
+        serialize_op(out, op.wire(), st);
+      } else {
+        GlyphRunOp sub{{pen, run.origin.y}, {}, run.c};
+        for (const auto& g : part) sub.glyphs.push_back(g->id);
+        serialize_op(out, sub, st);
+      }
+      for (const auto& g : part) pen += g->advance;
+      begin = end;
+    }
   }
   return out;
 }

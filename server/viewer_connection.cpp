@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "common/clock.hpp"
@@ -201,7 +202,12 @@ void ViewerConnection::handle_hello(ByteView body) {
     sent_geometry_epoch_ = session_.geometry_epoch_locked();
     // The viewer starts black: tiles still black since the session began are not owed.
     sent_versions_.assign(session_.tile_versions_locked().size(), session_.black_version_locked());
-    ops_pos_ = session_.op_log_locked().end();
+    // Ops replay on what the viewer holds: only on a screen that is still all black
+    // can they start at once. Otherwise the first update is pixels (an op position
+    // past the log's end), and ops follow from there.
+    const auto& v = session_.tile_versions_locked();
+    bool black = std::all_of(v.begin(), v.end(), [&](std::uint64_t x) { return x == session_.black_version_locked(); });
+    ops_pos_ = session_.op_log_locked().end() + (black ? 0 : 1);
   }
   session_.viewer_joined(encoding_mode_ != Encoding::Pixels);
   joined_ = true;

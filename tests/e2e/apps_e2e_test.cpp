@@ -1,5 +1,6 @@
-// Every demo app streamed to two headless viewers at once over loopback: a lossless one
-// must end with the server's exact pixels, a JPEG one within 35 dB PSNR of them.
+// Every demo app streamed to four headless viewers of one session at once over
+// loopback: lossless pixels, command encoding (ops) and auto must each end with the
+// server's exact pixels, a JPEG one within 35 dB PSNR of them.
 #include <doctest/doctest.h>
 
 #include "client/png_file.hpp"
@@ -23,8 +24,12 @@ void stream_app(const AppRun& run) {
   // Idle must outlast the quietest stretch of a script (the photo app holds a slide).
   HeadlessViewer lossless(dir, "lossless", server.url(), {"--exit-when-idle", "2500"});
   HeadlessViewer jpeg(dir, "jpeg", server.url(), {"--exit-when-idle", "2500", "--quality", "85", "--subsampling", "444"});
+  HeadlessViewer ops(dir, "ops", server.url(), {"--exit-when-idle", "2500", "--encoding", "ops"});
+  HeadlessViewer autov(dir, "auto", server.url(), {"--exit-when-idle", "2500", "--encoding", "auto"});
   auto lv = lossless.finish();
   auto jv = jpeg.finish();
+  auto ov = ops.finish();
+  auto av = autov.finish();
   auto s = parse_json(server.stop_and_read_stats(), "server stats");
 
   REQUIRE_MESSAGE(s["app_script_done"] == true, "the viewers went idle before the script ended");
@@ -33,6 +38,12 @@ void stream_app(const AppRun& run) {
   CHECK(lv["width"] == s["width"]);
   CHECK(lv["height"] == s["height"]);
   CHECK(lv["codecs"].contains("jpeg") == false);
+  CHECK(ov["framebuffer_hash"] == s["surface_hash"]);
+  CHECK(av["framebuffer_hash"] == s["surface_hash"]);
+  CHECK(ov["encoding"] == "ops");
+  CHECK(ov["ops_bytes"].get<long>() > 0);
+  MESSAGE(std::string(run.app) << ": bytes received: pixels " << lv["bytes_received"] << ", ops " << ov["bytes_received"]
+                               << ", auto " << av["bytes_received"]);
 
   Surface exact = read_png(lossless.screenshot());
   Surface lossy = read_png(jpeg.screenshot());
@@ -43,7 +54,7 @@ void stream_app(const AppRun& run) {
   CHECK(db >= 35.0);
 
   // The server saw both viewers and counted what it sent each.
-  REQUIRE(s["viewers"].size() == 2);
+  REQUIRE(s["viewers"].size() == 4);
   for (const auto& v : s["viewers"]) {
     CHECK(v["frames"].get<int>() > 0);
     CHECK(v["bytes_sent"].get<long>() > 0);
@@ -52,7 +63,27 @@ void stream_app(const AppRun& run) {
 
 }  // namespace
 
-TEST_CASE("e2e desktop: lossless viewer is bit-exact, JPEG viewer above 35 dB") { stream_app({"desktop", "120", "60"}); }
-TEST_CASE("e2e terminal: lossless viewer is bit-exact, JPEG viewer above 35 dB") { stream_app({"terminal", "120", "60"}); }
-TEST_CASE("e2e photo: lossless viewer is bit-exact, JPEG viewer above 35 dB") { stream_app({"photo", "75", "60"}); }
-TEST_CASE("e2e video: lossless viewer is bit-exact, JPEG viewer above 35 dB") { stream_app({"video", "90", "60"}); }
+TEST_CASE("e2e desktop: pixels, ops and auto viewers at once are bit-exact, JPEG above 35 dB") { stream_app({"desktop", "120", "60"}); }
+TEST_CASE("e2e terminal: pixels, ops and auto viewers at once are bit-exact, JPEG above 35 dB") { stream_app({"terminal", "120", "60"}); }
+TEST_CASE("e2e photo: pixels, ops and auto viewers at once are bit-exact, JPEG above 35 dB") { stream_app({"photo", "75", "60"}); }
+TEST_CASE("e2e video: pixels, ops and auto viewers at once are bit-exact, JPEG above 35 dB") { stream_app({"video", "90", "60"}); }
+
+// A command-encoding viewer that joins while the app runs gets the current screen as
+// pixels, then ops, and ends exact; so does the pixel viewer that was there from the start.
+TEST_CASE("e2e ops viewer joining mid-run: pixels first, then ops, bit-exact") {
+  std::string dir = scratch_dir("e2e-ops-join");
+  ServerProcess server(dir, {"--app", "terminal", "--frames", "240", "--fps", "60"});
+  HeadlessViewer early(dir, "early", server.url(), {"--exit-when-idle", "2500"});
+  REQUIRE(wait_until([&] { return parse_json(server.poll_stats(), "stats")["app_frames"].get<int>() >= 80; }, 30s));
+  HeadlessViewer late(dir, "late", server.url(), {"--exit-when-idle", "2500", "--encoding", "ops"});
+  auto ev = early.finish();
+  auto lv = late.finish();
+  auto s = parse_json(server.stop_and_read_stats(), "server stats");
+  REQUIRE(s["app_script_done"] == true);
+  CHECK(ev["framebuffer_hash"] == s["surface_hash"]);
+  CHECK(lv["framebuffer_hash"] == s["surface_hash"]);
+  const auto& lateStats = s["viewers"][1];
+  CHECK(lateStats["encoding"] == "ops");
+  CHECK(lateStats["updates"]["pixels"].get<int>() >= 1);
+  CHECK(lateStats["updates"]["ops"].get<int>() >= 10);
+}
