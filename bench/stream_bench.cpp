@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "bench/child_process.hpp"
 
@@ -38,7 +39,7 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
   for (const char* ext : {"-server.out", "-server.err", "-server.json", "-viewer.json"}) std::filesystem::remove(base + ext);
   std::vector<std::string> sargs{p.server, "--app", sc.app, "--geometry", sc.geometry, "--fps", std::to_string(sc.fps),
                                  "--frames", std::to_string(sc.frames), "--port", "0", "--stats", base + "-server.json",
-                                 "--log-level", "warn"};
+                                 "--log-level", "warn", "--wait-for-viewer"};
   ChildProcess server(sargs, base + "-server.out", base + "-server.err");
   std::string port;
   for (int i = 0; i < 4000 && port.empty(); ++i) {
@@ -71,6 +72,8 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
           // had to be merged.
           {"frames_delivered", v["frames"].get<double>() / std::max(1.0, s["session"]["changing_commits"].get<double>())},
           {"bytes", v["bytes_received"]},
+          {"ops_bytes", v["ops_bytes"]},
+          {"pixel_bytes", v["pixel_bytes"]},
           {"mbit_s", v["bytes_received"].get<double>() * 8 / 1e6 / seconds},
           {"server_cpu_s", s["cpu_seconds"]},
           {"viewer_cpu_s", v["cpu_seconds"]},
@@ -116,6 +119,14 @@ int main(int argc, char** argv) {
       {"photo-lossless", "photo", "1280x800", 30, 240, {}, "photo-raw"},
       {"photo-auto-q80", "photo", "1280x800", 30, 240, {"--quality", "80"}, "photo-raw"},
   };
+  // Command encoding against pixels: every app, lossless, each encoding in its own run.
+  const std::vector<std::tuple<std::string, std::string, int, int>> enc_apps = {
+      {"desktop", "1280x800", 30, 300}, {"terminal", "1280x800", 30, 300}, {"photo", "1280x800", 30, 240},
+      {"video", "1280x800", 30, 240}};
+  for (const auto& [app, geom, fps, frames] : enc_apps)
+    for (const char* enc : {"pixels", "ops", "auto"})
+      scenarios.push_back({"enc-" + app + "-" + enc, app, geom, fps, frames, {"--encoding", enc},
+                           std::string(enc) == "pixels" ? "" : "enc-" + app + "-pixels"});
   std::printf("| scenario | app fps asked / drawn | viewer fps (median) | frames delivered | MB | Mbit/s | bytes vs raw | server CPU s | viewer CPU s | encode Mpix/s | decode p50/p99 ms | enc TLP | bit-exact |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   std::map<std::string, nlohmann::json> done;
@@ -141,6 +152,19 @@ int main(int argc, char** argv) {
                 r["decode_p50_ms"].get<double>(), r["decode_p99_ms"].get<double>(), r["encoder_tlp"].get<double>(),
                 r["bit_exact"].get<bool>() ? "yes" : "no");
     std::fflush(stdout);
+  }
+  // Command encoding against pixels, from the enc-* rows above.
+  bool header = false;
+  for (const auto& [app, geom, fps, frames] : enc_apps) {
+    auto px = done.find("enc-" + app + "-pixels"), op = done.find("enc-" + app + "-ops"), au = done.find("enc-" + app + "-auto");
+    if (px == done.end() || op == done.end() || au == done.end()) continue;
+    if (!header) {
+      std::printf("\n| app | pixels bytes | ops bytes | auto bytes | ops / pixels | auto / best of the two | auto / pixels |\n");
+      std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+      header = true;
+    }
+    double p = px->second["bytes"].get<double>(), o = op->second["bytes"].get<double>(), a = au->second["bytes"].get<double>();
+    std::printf("| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.3f |\n", app.c_str(), p, o, a, o / p, a / std::min(o, p), a / p);
   }
   if (!json_out.empty()) std::ofstream(json_out) << all.dump(2) << "\n";
   return 0;

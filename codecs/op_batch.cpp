@@ -7,13 +7,41 @@
 
 namespace rd {
 
-Bytes encode_ops_batch(ByteView raw, int level) {
+extern const std::uint8_t kOpsDictionary[];
+extern const std::size_t kOpsDictionarySize;
+
+namespace {
+
+// The dictionary, digested once; CDict and DDict are read-only and shared by threads.
+struct Dictionaries {
+  std::unique_ptr<ZSTD_CDict, decltype(&ZSTD_freeCDict)> c{ZSTD_createCDict(kOpsDictionary, kOpsDictionarySize, 3), ZSTD_freeCDict};
+  std::unique_ptr<ZSTD_DDict, decltype(&ZSTD_freeDDict)> d{ZSTD_createDDict(kOpsDictionary, kOpsDictionarySize), ZSTD_freeDDict};
+};
+const Dictionaries& dictionaries() {
+  static const Dictionaries dicts;
+  return dicts;
+}
+
+struct Contexts {
+  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c{ZSTD_createCCtx(), ZSTD_freeCCtx};
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d{ZSTD_createDCtx(), ZSTD_freeDCtx};
+};
+Contexts& contexts() {
+  thread_local Contexts ctx;
+  return ctx;
+}
+
+}  // namespace
+
+Bytes encode_ops_batch(ByteView raw, int level, bool use_dictionary) {
   Bytes out;
   ByteWriter w(out);
   Bytes z(ZSTD_compressBound(raw.size()));
-  std::size_t n = ZSTD_compress(z.data(), z.size(), raw.data(), raw.size(), level);
+  std::size_t n = use_dictionary
+                      ? ZSTD_compress_usingCDict(contexts().c.get(), z.data(), z.size(), raw.data(), raw.size(), dictionaries().c.get())
+                      : ZSTD_compressCCtx(contexts().c.get(), z.data(), z.size(), raw.data(), raw.size(), level);
   bool use_z = !ZSTD_isError(n) && n < raw.size();
-  w.u8(use_z ? kOpsZstd : 0);
+  w.u8(use_z ? static_cast<std::uint8_t>(kOpsZstd | (use_dictionary ? kOpsDict : 0)) : 0);
   w.u32(static_cast<std::uint32_t>(raw.size()));
   if (use_z) w.bytes(ByteView(z.data(), n));
   else w.bytes(raw);
@@ -34,7 +62,9 @@ Bytes inflate_ops_batch(ByteView body) {
   if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN || declared != raw_len)
     throw DecodeError("ops batch: bad zstd frame");
   Bytes raw(raw_len);
-  std::size_t n = ZSTD_decompress(raw.data(), raw.size(), data.data(), data.size());
+  std::size_t n = (flags & kOpsDict) ? ZSTD_decompress_usingDDict(contexts().d.get(), raw.data(), raw.size(), data.data(),
+                                                                  data.size(), dictionaries().d.get())
+                                     : ZSTD_decompressDCtx(contexts().d.get(), raw.data(), raw.size(), data.data(), data.size());
   if (ZSTD_isError(n) || n != raw_len) throw DecodeError("ops batch: zstd data is corrupt");
   return raw;
 }

@@ -45,7 +45,11 @@ struct Reader {
   OpStreamState st;
 
   int coord(std::int64_t base, const char* what) {
-    std::int64_t v = base + get_svarint(r, what);
+    std::int64_t delta = get_svarint(r, what);
+    // |base| <= 2^20, so a delta within +-2^40 cannot overflow the sum.
+    if (delta < -(std::int64_t{1} << 40) || delta > (std::int64_t{1} << 40))
+      throw DecodeError(std::string(what) + " delta out of range");
+    std::int64_t v = base + delta;
     if (v < -op_limits::kMaxCoord || v > op_limits::kMaxCoord)
       throw DecodeError(std::string(what) + " out of range: " + std::to_string(v));
     return static_cast<int>(v);
