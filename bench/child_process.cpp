@@ -15,7 +15,8 @@
 
 namespace rd::bench {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path,
+                           const std::map<std::string, std::string>& env) {
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -23,34 +24,41 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    ::setpgid(0, 0);  // signals to the parent's group (a terminal's Ctrl-C) do not reach it
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    ::execv(args[0], args.data());
+    ::execvp(args[0], args.data());
     std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
     ::_exit(127);
   }
 }
 
 ChildProcess::~ChildProcess() {
-  if (!status_) {
+  if (running()) {
     ::kill(pid_, SIGKILL);
     wait(std::chrono::seconds(5));
   }
 }
 
 void ChildProcess::signal(int sig) {
-  if (!status_) ::kill(pid_, sig);
+  if (running()) ::kill(pid_, sig);
+}
+
+bool ChildProcess::running() {
+  if (status_) return false;
+  int st = 0;
+  if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return false;
+  }
+  return true;
 }
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!status_) {
-    int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      break;
-    }
+  while (running()) {
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -2,6 +2,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,12 +13,15 @@ namespace rd::bench {
 // running when this object goes.
 class ChildProcess {
  public:
-  ChildProcess(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
+  // argv[0] is looked up in PATH; env adds to (or overrides) the parent's environment.
+  ChildProcess(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path,
+               const std::map<std::string, std::string>& env = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
   pid_t pid() const { return pid_; }
   void signal(int sig);
+  bool running();
   // Exit status, or nullopt when it has not exited within the timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);
 

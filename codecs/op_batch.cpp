@@ -1,5 +1,7 @@
 #include "codecs/op_batch.hpp"
 
+#include "codecs/zstd_contexts.hpp"
+
 #include <zstd.h>
 
 #include <memory>
@@ -22,15 +24,6 @@ const Dictionaries& dictionaries() {
   return dicts;
 }
 
-struct Contexts {
-  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c{ZSTD_createCCtx(), ZSTD_freeCCtx};
-  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d{ZSTD_createDCtx(), ZSTD_freeDCtx};
-};
-Contexts& contexts() {
-  thread_local Contexts ctx;
-  return ctx;
-}
-
 }  // namespace
 
 Bytes encode_ops_batch(ByteView raw, int level, bool use_dictionary) {
@@ -38,8 +31,8 @@ Bytes encode_ops_batch(ByteView raw, int level, bool use_dictionary) {
   ByteWriter w(out);
   Bytes z(ZSTD_compressBound(raw.size()));
   std::size_t n = use_dictionary
-                      ? ZSTD_compress_usingCDict(contexts().c.get(), z.data(), z.size(), raw.data(), raw.size(), dictionaries().c.get())
-                      : ZSTD_compressCCtx(contexts().c.get(), z.data(), z.size(), raw.data(), raw.size(), level);
+                      ? ZSTD_compress_usingCDict(zstd_contexts().c.get(), z.data(), z.size(), raw.data(), raw.size(), dictionaries().c.get())
+                      : ZSTD_compressCCtx(zstd_contexts().c.get(), z.data(), z.size(), raw.data(), raw.size(), level);
   bool use_z = !ZSTD_isError(n) && n < raw.size();
   w.u8(use_z ? static_cast<std::uint8_t>(kOpsZstd | (use_dictionary ? kOpsDict : 0)) : 0);
   w.u32(static_cast<std::uint32_t>(raw.size()));
@@ -62,9 +55,9 @@ Bytes inflate_ops_batch(ByteView body) {
   if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN || declared != raw_len)
     throw DecodeError("ops batch: bad zstd frame");
   Bytes raw(raw_len);
-  std::size_t n = (flags & kOpsDict) ? ZSTD_decompress_usingDDict(contexts().d.get(), raw.data(), raw.size(), data.data(),
+  std::size_t n = (flags & kOpsDict) ? ZSTD_decompress_usingDDict(zstd_contexts().d.get(), raw.data(), raw.size(), data.data(),
                                                                   data.size(), dictionaries().d.get())
-                                     : ZSTD_decompressDCtx(contexts().d.get(), raw.data(), raw.size(), data.data(), data.size());
+                                     : ZSTD_decompressDCtx(zstd_contexts().d.get(), raw.data(), raw.size(), data.data(), data.size());
   if (ZSTD_isError(n) || n != raw_len) throw DecodeError("ops batch: zstd data is corrupt");
   return raw;
 }

@@ -4,23 +4,9 @@
 #include <string>
 
 #include "codecs/tile_codec.hpp"
+#include "codecs/zstd_contexts.hpp"
 
 namespace rd {
-
-namespace {
-
-// One compression and one decompression context per thread: creating them per tile
-// would cost more than compressing a small tile.
-struct ZstdContexts {
-  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c{ZSTD_createCCtx(), ZSTD_freeCCtx};
-  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d{ZSTD_createDCtx(), ZSTD_freeDCtx};
-};
-ZstdContexts& contexts() {
-  thread_local ZstdContexts ctx;
-  return ctx;
-}
-
-}  // namespace
 
 // Packed BGR: the alpha byte is always 0xFF and would only cost zstd time.
 Bytes encode_zstd(const PixelView& src, int level) {
@@ -35,7 +21,7 @@ Bytes encode_zstd(const PixelView& src, int level) {
     }
   }
   Bytes out(ZSTD_compressBound(bgr.size()));
-  std::size_t n = ZSTD_compressCCtx(contexts().c.get(), out.data(), out.size(), bgr.data(), bgr.size(), level);
+  std::size_t n = ZSTD_compressCCtx(zstd_contexts().c.get(), out.data(), out.size(), bgr.data(), bgr.size(), level);
   if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
   out.resize(n);
   return out;
@@ -51,7 +37,7 @@ void decode_zstd(ByteView payload, const MutablePixelView& dst) {
                       std::to_string(dst.h) + " rectangle");
   thread_local Bytes bgr;
   bgr.resize(want);
-  std::size_t n = ZSTD_decompressDCtx(contexts().d.get(), bgr.data(), bgr.size(), payload.data(), payload.size());
+  std::size_t n = ZSTD_decompressDCtx(zstd_contexts().d.get(), bgr.data(), bgr.size(), payload.data(), payload.size());
   if (ZSTD_isError(n)) throw DecodeError(std::string("zstd tile: ") + ZSTD_getErrorName(n));
   if (n != want) throw DecodeError("zstd tile: decompressed to a different size than announced");
   const std::uint8_t* s = bgr.data();

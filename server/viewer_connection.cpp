@@ -142,7 +142,7 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         for (int i : grid.tiles_in(want))
           if (static_cast<std::size_t>(i) < sent_versions_.size()) sent_versions_[static_cast<std::size_t>(i)] = 0;
         // The viewer's pixels there are in doubt: ops replayed on them would not help.
-        ops_pos_ = session_.op_log_locked().end() + 1;
+        ops_in_step_ = false;
       }
       return maybe_send_update();
     }
@@ -203,11 +203,10 @@ void ViewerConnection::handle_hello(ByteView body) {
     // The viewer starts black: tiles still black since the session began are not owed.
     sent_versions_.assign(session_.tile_versions_locked().size(), session_.black_version_locked());
     // Ops replay on what the viewer holds: only on a screen that is still all black
-    // can they start at once. Otherwise the first update is pixels (an op position
-    // past the log's end), and ops follow from there.
+    // can they start at once. Otherwise the first update is pixels, and ops follow.
     const auto& v = session_.tile_versions_locked();
-    bool black = std::all_of(v.begin(), v.end(), [&](std::uint64_t x) { return x == session_.black_version_locked(); });
-    ops_pos_ = session_.op_log_locked().end() + (black ? 0 : 1);
+    ops_in_step_ = std::all_of(v.begin(), v.end(), [&](std::uint64_t x) { return x == session_.black_version_locked(); });
+    ops_pos_ = session_.op_log_locked().end();
   }
   session_.viewer_joined(encoding_mode_ != Encoding::Pixels);
   joined_ = true;
@@ -256,8 +255,10 @@ void ViewerConnection::maybe_send_update() {
     // screen exactly as the ops up to the log's end leave it.
     runs = snapshot_changed_tiles(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_);
     if (encoding_mode_ != Encoding::Pixels) {
-      if (!runs.empty()) pending = session_.op_log_locked().since(ops_pos_);
+      if (!runs.empty() && ops_in_step_) pending = session_.op_log_locked().since(ops_pos_);
+      // From here the viewer will hold exactly the screen at the log's end.
       ops_pos_ = session_.op_log_locked().end();
+      ops_in_step_ = true;
       const TileGrid& g = session_.grid_locked();
       geometry = {session_.surface().width(), session_.surface().height(), g.cols(), g.rows()};
     }

@@ -80,6 +80,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   // glyph cache as mirrored here.
   Encoding encoding_mode_ = Encoding::Pixels;
   std::uint64_t ops_pos_ = 0;
+  // Whether the viewer holds the screen exactly as the log leaves it at ops_pos_; when
+  // not (a late join, a refresh), the next update is pixels whatever the log says.
+  bool ops_in_step_ = false;
   std::shared_ptr<GlyphCacheModel> glyph_mirror_;
   bool joined_ = false;
 

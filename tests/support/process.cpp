@@ -2,9 +2,7 @@
 
 #include "bench/child_process.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -49,58 +47,27 @@ std::string scratch_dir(const std::string& name) {
   return dir.string();
 }
 
+namespace {
+// Logs the command line (doctest keeps it with the test's output) and passes it on.
+const std::vector<std::string>& logged(const std::string& name, const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) s += " " + a;
+  MESSAGE("spawn " << name << ":" << s);
+  return argv;
+}
+}  // namespace
+
 Process::Process(std::vector<std::string> argv, const std::string& log_dir, const std::string& name,
                  std::map<std::string, std::string> env)
-    : out_path_(log_dir + "/" + name + ".out"), err_path_(log_dir + "/" + name + ".err") {
-  MESSAGE("spawn " << name << ":" << [&] {
-    std::string s;
-    for (auto& a : argv) s += " " + a;
-    return s;
-  }());
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::setpgid(0, 0);
-    for (auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
-  }
-}
+    : out_path_(log_dir + "/" + name + ".out"),
+      err_path_(log_dir + "/" + name + ".err"),
+      child_(logged(name, argv), out_path_, err_path_, env) {}
 
-Process::~Process() {
-  if (running()) {
-    ::kill(pid_, SIGKILL);
-    wait(5000ms);
-  }
-}
+Process::~Process() = default;  // ChildProcess kills what still runs
 
-bool Process::running() {
-  if (status_) return false;
-  int st = 0;
-  pid_t r = ::waitpid(pid_, &st, WNOHANG);
-  if (r == pid_) {
-    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return false;
-  }
-  return r == 0;
-}
+std::optional<int> Process::wait(std::chrono::milliseconds timeout) { return child_.wait(timeout); }
 
-std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
-  wait_until([&] { return !running(); }, timeout);
-  return status_;
-}
-
-void Process::signal(int sig) {
-  if (running()) ::kill(pid_, sig);
-}
+void Process::signal(int sig) { child_.signal(sig); }
 
 std::string Process::out() const { return read_file(out_path_); }
 std::string Process::err() const { return read_file(err_path_); }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/child_process.hpp"
+
 namespace rd::test {
 
 using namespace std::chrono_literals;
@@ -25,8 +27,8 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
-  pid_t pid() const { return pid_; }
-  bool running();
+  pid_t pid() const { return child_.pid(); }
+  bool running() { return child_.running(); }
   // Exit status (or 128 + signal), waiting up to timeout; nullopt if still running.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   void signal(int sig);
@@ -36,9 +38,8 @@ class Process {
   std::optional<std::string> wait_for_line(const std::string& needle, std::chrono::milliseconds timeout);
 
  private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
   std::string out_path_, err_path_;
+  bench::ChildProcess child_;
 };
 
 // A fresh scratch folder below the build tree for one test.
