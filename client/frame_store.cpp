@@ -35,6 +35,21 @@ void FrameStore::set_cursor(CursorShape c) {
   changed();
 }
 
+void FrameStore::set_clipboard(std::string utf8) {
+  {
+    std::lock_guard lk(mu_);
+    last_clipboard_ = utf8;
+    clipboard_ = std::move(utf8);
+    changed_ = true;
+  }
+  changed();
+}
+
+std::string FrameStore::last_clipboard() const {
+  std::lock_guard lk(mu_);
+  return last_clipboard_;
+}
+
 void FrameStore::finish(std::string reason, bool error) {
   {
     std::lock_guard lk(mu_);
@@ -65,6 +80,8 @@ FrameStore::Update FrameStore::take() {
   dirty_.clear();
   u.cursor = std::move(cursor_);
   cursor_.reset();
+  u.clipboard = std::move(clipboard_);
+  clipboard_.reset();
   resized_ = false;
   changed_ = false;
   return u;

@@ -26,6 +26,7 @@ class FrameStore {
   void reset(int w, int h);                        // a new geometry: everything dirty
   void publish(const Surface& decoded, const Region& region);
   void set_cursor(CursorShape c);
+  void set_clipboard(std::string utf8);  // the server's clipboard changed
   void finish(std::string reason, bool error);     // the stream ended
 
   // --- presenter ---
@@ -33,6 +34,7 @@ class FrameStore {
     bool resized = false;
     Region dirty;
     std::optional<CursorShape> cursor;
+    std::optional<std::string> clipboard;
   };
   // Waits until something changed or the deadline passes; returns whether it did.
   bool wait(Clock::time_point deadline);
@@ -49,6 +51,7 @@ class FrameStore {
   std::string finish_reason() const;
   bool finished_with_error() const;
   Surface snapshot() const;
+  std::string last_clipboard() const;
 
  private:
   mutable std::mutex mu_;
@@ -57,6 +60,8 @@ class FrameStore {
   Region dirty_;
   bool resized_ = false;
   std::optional<CursorShape> cursor_;
+  std::optional<std::string> clipboard_;
+  std::string last_clipboard_;
   bool changed_ = false;
   std::uint64_t frames_ = 0;
   std::optional<Clock::time_point> last_frame_;

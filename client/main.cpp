@@ -4,21 +4,23 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <fstream>
+#include <unistd.h>
 #include <cstdio>
 #include <map>
 #include <thread>
 
 #include "client/frame_store.hpp"
 #include "client/native_connection.hpp"
+#include "client/native_session.hpp"
+#include "client/rfb_session.hpp"
 #include "client/png_file.hpp"
 #include "client/sdl_window.hpp"
-#include "client/stream_receiver.hpp"
 #include "client/target.hpp"
 #include "client/viewer_report.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/json_file.hpp"
 #include "common/process_stats.hpp"
-#include "common/worker_pool.hpp"
 
 namespace {
 
@@ -38,6 +40,9 @@ struct Options {
   std::string stats;
   int threads = 0;
   int connect_timeout_ms = 5000;
+  std::string password_file;
+  std::string vnc_encodings;
+  std::string send_clipboard;
 };
 
 std::atomic<bool> g_signalled{false};
@@ -51,7 +56,7 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App cli{"rdisplay-viewer: shows an rdisplay session (rdisplay://HOST[:PORT], default port 7400)"};
   cli.set_version_flag("--version", std::string("rdisplay-viewer ") + RDISPLAY_VERSION);
-  cli.add_option("target", o.target, "rdisplay://HOST[:PORT]")->required();
+  cli.add_option("target", o.target, "rdisplay://HOST[:PORT] (default port 7400) or vnc://HOST[:PORT] (default 5900)")->required();
   cli.add_option("--encoding", o.encoding, "what to ask the server for")
       ->check(CLI::IsMember({"pixels", "ops", "auto"}))->capture_default_str();
   cli.add_option("--quality", o.quality, "100 is lossless; below, photo-like tiles go as JPEG of that quality")
@@ -66,6 +71,9 @@ int main(int argc, char** argv) {
   cli.add_option("--screenshot", o.screenshot, "write the last frame received to this PNG file on exit");
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--threads", o.threads, "decode worker threads (0: one per core)")->check(CLI::Range(0, 64));
+  cli.add_option("--password-file", o.password_file, "vnc://: the password is the file's first line (else you are asked)");
+  cli.add_option("--vnc-encodings", o.vnc_encodings, "vnc://: RFB encodings to offer, best first, e.g. \"zrle raw\"");
+  cli.add_option("--send-clipboard", o.send_clipboard, "put this text on the remote clipboard once connected");
   cli.add_option("--connect-timeout", o.connect_timeout_ms, "ms to wait for the connection and the hello")
       ->check(CLI::Range(1, 600000))->capture_default_str();
   try {
@@ -83,41 +91,57 @@ int main(int argc, char** argv) {
     say(e.what());
     return kExitUsage;
   }
-  if (target.scheme == rd::Target::Scheme::Vnc) {
-    say("vnc:// targets are not supported by this build yet; use rdisplay://HOST[:PORT]");
-    return kExitUsage;
+  std::string where = (target.scheme == rd::Target::Scheme::Vnc ? "vnc://" : "rdisplay://") + target.host + ":" +
+                      std::to_string(target.port);
+  std::string password;
+  if (!o.password_file.empty()) {
+    std::ifstream pf(o.password_file);
+    if (!pf || !std::getline(pf, password)) {
+      say("cannot read a password from " + o.password_file);
+      return kExitUsage;
+    }
+    while (!password.empty() && (password.back() == '\r' || password.back() == '\n')) password.pop_back();
   }
 
-  rd::ClientHello hello;
-  hello.encoding = o.encoding == "ops" ? rd::Encoding::Ops : o.encoding == "auto" ? rd::Encoding::Auto : rd::Encoding::Pixels;
-  hello.quality = static_cast<std::uint8_t>(std::max(1, o.quality));
-  hello.subsampling = o.subsampling == "444" ? rd::Subsampling::S444 : rd::Subsampling::S420;
-  static const std::map<std::string, rd::TileCodec> codecs = {
-      {"raw", rd::TileCodec::Raw}, {"zstd", rd::TileCodec::Zstd}, {"jpeg", rd::TileCodec::Jpeg}};
-  if (o.codec != "auto") hello.forced_codec = static_cast<std::uint8_t>(codecs.at(o.codec));
-  hello.codecs = rd::kAllCodecs;
-  hello.name = o.headless ? "rdisplay-viewer (headless)" : "rdisplay-viewer";
-
-  std::unique_ptr<rd::NativeConnection> conn;
+  std::unique_ptr<rd::RemoteSession> session;
   auto connect_start = rd::now_us();
   try {
-    conn = std::make_unique<rd::NativeConnection>(target.host, target.port, hello,
-                                                  std::chrono::milliseconds(o.connect_timeout_ms));
+    if (target.scheme == rd::Target::Scheme::Vnc) {
+      rd::RfbOptions ro;
+      ro.host = target.host;
+      ro.port = target.port;
+      ro.password = password;
+      ro.prompt_password = password.empty() && !o.headless && ::isatty(0);
+      ro.encodings = o.vnc_encodings;
+      ro.quality = o.quality;
+      ro.view_only = o.view_only;
+      session = std::make_unique<rd::RfbSession>(ro);
+    } else {
+      rd::ClientHello hello;
+      hello.encoding = o.encoding == "ops" ? rd::Encoding::Ops : o.encoding == "auto" ? rd::Encoding::Auto : rd::Encoding::Pixels;
+      hello.quality = static_cast<std::uint8_t>(std::max(1, o.quality));
+      hello.subsampling = o.subsampling == "444" ? rd::Subsampling::S444 : rd::Subsampling::S420;
+      static const std::map<std::string, rd::TileCodec> codecs = {
+          {"raw", rd::TileCodec::Raw}, {"zstd", rd::TileCodec::Zstd}, {"jpeg", rd::TileCodec::Jpeg}};
+      if (o.codec != "auto") hello.forced_codec = static_cast<std::uint8_t>(codecs.at(o.codec));
+      hello.codecs = rd::kAllCodecs;
+      hello.name = o.headless ? "rdisplay-viewer (headless)" : "rdisplay-viewer";
+      auto conn = std::make_unique<rd::NativeConnection>(target.host, target.port, hello,
+                                                         std::chrono::milliseconds(o.connect_timeout_ms));
+      const rd::ServerHello& sh = conn->server_hello();
+      if (sh.encoding != hello.encoding)
+        say(std::string("the server offers ") + rd::encoding_name(sh.encoding) + " encoding, not " + o.encoding + "; using it");
+      if (sh.encoding == rd::Encoding::Ops && o.quality < 100)
+        say("command encoding is lossless: --quality applies to the pixels of --encoding auto and pixels only");
+      session = std::make_unique<rd::NativeSession>(std::move(conn), o.threads, rd::glyph_cache_bytes(hello.glyph_cache_kib));
+    }
   } catch (const rd::ConnectError& e) {
     say(e.what());
     return kExitConnect;
   }
   double connect_ms = static_cast<double>(rd::now_us() - connect_start) / 1000.0;
-  const rd::ServerHello& sh = conn->server_hello();
-  if (sh.encoding != hello.encoding)
-    say(std::string("the server offers ") + rd::encoding_name(sh.encoding) + " encoding, not " + o.encoding + "; using it");
-  if (sh.encoding == rd::Encoding::Ops && o.quality < 100)
-    say("command encoding is lossless: --quality applies to the pixels of --encoding auto and pixels only");
 
-  rd::WorkerPool pool(o.threads);
   rd::FrameStore store;
-  rd::StreamReceiver receiver(*conn, pool, store, rd::glyph_cache_bytes(hello.glyph_cache_kib));
-
   auto idle_exit = [&] {
     if (!o.exit_when_idle_ms) return false;
     auto last = store.last_frame_time();
@@ -128,17 +152,18 @@ int main(int argc, char** argv) {
   if (!o.headless) {
     try {
       rd::WindowOptions wo;
-      wo.title = "rdisplay - " + sh.session_name + " (" + target.host + ":" + std::to_string(target.port) + ")";
+      wo.title = "rdisplay - " + session->name() + " (" + where + ")";
       wo.view_only = o.view_only;
       wo.should_exit = idle_exit;
-      window = std::make_unique<rd::SdlWindow>(store, *conn, wo);
+      window = std::make_unique<rd::SdlWindow>(store, session->link(), session->width(), session->height(), wo);
       store.set_listener([w = window.get()] { w->wake(); });
     } catch (const std::exception& e) {
       say(e.what());
       return kExitUsage;
     }
   }
-  std::thread net([&] { receiver.run(); });
+  session->start(store);
+  if (!o.send_clipboard.empty() && !o.view_only) session->link().send_clipboard(o.send_clipboard);
 
   if (window) {
     window->run();
@@ -152,14 +177,7 @@ int main(int argc, char** argv) {
     }
   }
   bool ended_by_server = store.finished();
-  if (!ended_by_server) {
-    try {
-      conn->send(rd::encode(rd::Bye{"viewer closed"}));
-    } catch (const std::exception&) {
-    }
-  }
-  conn->shutdown();
-  net.join();
+  session->stop(!ended_by_server);
   store.set_listener(nullptr);
   if (window) {
     window.reset();
@@ -186,18 +204,18 @@ int main(int argc, char** argv) {
     }
   }
   if (!o.stats.empty()) {
-    nlohmann::json j = rd::receiver_stats_json(receiver.stats());
+    nlohmann::json j = session->stats();
     j["framebuffer_hash"] = fb.hash_hex();
     j["width"] = fb.width();
     j["height"] = fb.height();
-    j["bytes_received"] = conn->bytes_received();
-    j["bytes_sent"] = conn->bytes_sent();
-    j["server"] = target.host + ":" + std::to_string(target.port);
-    j["session"] = sh.session_name;
-    j["encoding"] = rd::encoding_name(sh.encoding);
+    j["bytes_received"] = session->bytes_received();
+    j["bytes_sent"] = session->bytes_sent();
+    j["server"] = where;
+    j["session"] = session->name();
+    j["encoding"] = session->encoding();
     j["quality"] = o.quality;
     j["connect_ms"] = connect_ms;
-    j["decode_pool"] = {{"threads", pool.size()}, {"tlp", pool.tlp().tlp}, {"busy_fraction", pool.tlp().busy_fraction}};
+    j["clipboard"] = store.last_clipboard();
     j["cpu_seconds"] = rd::process_cpu_seconds();
     j["peak_rss_kib"] = rd::peak_rss_kib();
     j["end_reason"] = end_reason;

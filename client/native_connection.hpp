@@ -6,32 +6,34 @@
 #include <stdexcept>
 #include <string>
 
+#include "client/connect_error.hpp"
+#include "client/viewer_link.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
 
 namespace rd {
 
-// A failure the user should read as one line: cannot connect, refused, version mismatch.
-class ConnectError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 // The viewer's end of a native connection. Reads happen on one thread (the network
 // thread); send() may be called from any thread and is serialised, so input from the
 // main thread goes out at once, never behind frame data (which flows the other way).
-class NativeConnection {
+class NativeConnection : public ViewerLink {
  public:
   // Connects and completes the handshake, or throws ConnectError.
   NativeConnection(const std::string& host, std::uint16_t port, const ClientHello& hello,
                    std::chrono::milliseconds timeout);
-  ~NativeConnection();
+  ~NativeConnection() override;
 
   const ServerHello& server_hello() const { return server_hello_; }
   // Blocks for the next message. Throws DecodeError on a malformed stream and
   // std::system_error when the connection ends.
   RawMessage read();
   void send(const Bytes& msg);
+
+  // ViewerLink: input as native messages.
+  void send_key(std::uint32_t keysym, bool down) override;
+  void send_pointer(int x, int y, std::uint32_t buttons) override;
+  void send_wheel(int x, int y, int dx, int dy) override;
+  void send_clipboard(const std::string& utf8) override;
   // Unblocks a pending read (from any thread); further reads and sends fail.
   void shutdown();
 

@@ -7,16 +7,13 @@
 
 namespace rd {
 
-SdlWindow::SdlWindow(FrameStore& store, NativeConnection& conn, WindowOptions opts)
-    : store_(store), conn_(conn), opts_(std::move(opts)), keys_([this](std::uint32_t ks, bool down) {
-        send(encode(KeyEvent{ks, down}));
-      }) {
+SdlWindow::SdlWindow(FrameStore& store, ViewerLink& link, int width, int height, WindowOptions opts)
+    : store_(store), link_(link), opts_(std::move(opts)), keys_([this](std::uint32_t ks, bool down) { link_.send_key(ks, down); }) {
   if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0)
     throw std::runtime_error(std::string("cannot open a window (") + SDL_GetError() + "); use --headless without a display");
   wake_event_ = SDL_RegisterEvents(1);
-  const ServerHello& h = conn_.server_hello();
-  fb_w_ = h.width;
-  fb_h_ = h.height;
+  fb_w_ = width;
+  fb_h_ = height;
   // Start at 1:1 unless the screen is smaller; the content scales to the window.
   SDL_DisplayMode dm;
   int win_w = fb_w_, win_h = fb_h_;
@@ -49,15 +46,11 @@ void SdlWindow::wake() {
   SDL_PushEvent(&ev);
 }
 
-void SdlWindow::send(const Bytes& msg) {
-  try {
-    conn_.send(msg);
-  } catch (const std::exception&) {
-    // The network thread notices the broken connection and ends the session.
-  }
-}
-
 void SdlWindow::apply(FrameStore::Update& u) {
+  if (u.clipboard && *u.clipboard != last_clipboard_) {
+    last_clipboard_ = *u.clipboard;
+    SDL_SetClipboardText(last_clipboard_.c_str());
+  }
   if (u.cursor && u.cursor->w > 0) {
     SDL_Surface* s = SDL_CreateRGBSurfaceWithFormatFrom(u.cursor->bgra.data(), u.cursor->w, u.cursor->h, 32, u.cursor->w * 4,
                                                         SDL_PIXELFORMAT_ARGB8888);
@@ -96,12 +89,23 @@ void SdlWindow::apply(FrameStore::Update& u) {
 void SdlWindow::send_pointer(int x, int y) {
   pointer_x_ = std::clamp(x, 0, std::max(0, fb_w_ - 1));
   pointer_y_ = std::clamp(y, 0, std::max(0, fb_h_ - 1));
-  send(encode(PointerEvent{static_cast<std::uint16_t>(pointer_x_), static_cast<std::uint16_t>(pointer_y_), buttons_}));
+  link_.send_pointer(pointer_x_, pointer_y_, buttons_);
 }
 
 void SdlWindow::handle(const SDL_Event& ev) {
   switch (ev.type) {
     case SDL_QUIT: quit_ = true; return;
+    case SDL_CLIPBOARDUPDATE:
+      if (!opts_.view_only && SDL_HasClipboardText()) {
+        char* t = SDL_GetClipboardText();
+        std::string text = t ? t : "";
+        SDL_free(t);
+        if (text != last_clipboard_) {
+          last_clipboard_ = text;
+          link_.send_clipboard(text);
+        }
+      }
+      return;
     case SDL_WINDOWEVENT:
       if (ev.window.event == SDL_WINDOWEVENT_FOCUS_LOST && !opts_.view_only) keys_.release_all();
       return;
@@ -128,8 +132,7 @@ void SdlWindow::handle(const SDL_Event& ev) {
         dx = -dx;
         dy = -dy;
       }
-      send(encode(WheelEvent{static_cast<std::uint16_t>(pointer_x_), static_cast<std::uint16_t>(pointer_y_),
-                             static_cast<std::int16_t>(dx), static_cast<std::int16_t>(dy)}));
+      link_.send_wheel(pointer_x_, pointer_y_, dx, dy);
       break;
     }
     default: break;

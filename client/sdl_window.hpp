@@ -7,7 +7,7 @@
 
 #include "client/frame_store.hpp"
 #include "client/keymap.hpp"
-#include "client/native_connection.hpp"
+#include "client/viewer_link.hpp"
 
 namespace rd {
 
@@ -22,7 +22,7 @@ struct WindowOptions {
 // changed, presented at most once per display refresh; input sent the moment it happens.
 class SdlWindow {
  public:
-  SdlWindow(FrameStore& store, NativeConnection& conn, WindowOptions opts);
+  SdlWindow(FrameStore& store, ViewerLink& link, int width, int height, WindowOptions opts);
   ~SdlWindow();
   SdlWindow(const SdlWindow&) = delete;
   SdlWindow& operator=(const SdlWindow&) = delete;
@@ -35,11 +35,11 @@ class SdlWindow {
  private:
   void apply(FrameStore::Update& u);
   void handle(const SDL_Event& ev);
-  void send(const Bytes& msg);
   void send_pointer(int x, int y);
 
   FrameStore& store_;
-  NativeConnection& conn_;
+  ViewerLink& link_;
+  std::string last_clipboard_;  // what went either way last: no echo
   WindowOptions opts_;
   SDL_Window* window_ = nullptr;
   SDL_Renderer* renderer_ = nullptr;

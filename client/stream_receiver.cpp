@@ -156,6 +156,9 @@ void StreamReceiver::receive_loop() {
         store_.reset(r.w, r.h);
         break;
       }
+      case MsgType::Clipboard:
+        store_.set_clipboard(decode_clipboard(m.body).utf8);
+        break;
       case MsgType::Ping: {
         Ping p = decode_ping(m.body);
         ++stats_.pings;

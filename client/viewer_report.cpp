@@ -5,14 +5,6 @@
 
 namespace rd {
 
-double percentile(std::vector<std::uint32_t> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  rank = std::clamp<std::size_t>(rank, 1, v.size());
-  return v[rank - 1];
-}
-
 nlohmann::json receiver_stats_json(const ReceiverStats& s) {
   nlohmann::json codecs = nlohmann::json::object();
   for (int c = 0; c < kTileCodecCount; ++c) {

@@ -16,8 +16,9 @@ enum Capability : std::uint32_t {
   kCapCursor = 1u << 0,  // Cursor messages; the viewer draws the pointer itself
   kCapResize = 1u << 1,  // Resize messages
   kCapPing = 1u << 2,    // Ping/Pong keepalive and round-trip measurement
+  kCapClipboard = 1u << 3,  // Clipboard messages both ways
 };
-constexpr std::uint32_t kCapsV1 = kCapCursor | kCapResize | kCapPing;
+constexpr std::uint32_t kCapsV1 = kCapCursor | kCapResize | kCapPing | kCapClipboard;
 
 enum class Encoding : std::uint8_t { Pixels = 0, Ops = 1, Auto = 2 };
 const char* encoding_name(Encoding e);

@@ -47,6 +47,7 @@ const char* msg_type_name(std::uint8_t type) {
     case MsgType::Pong: return "Pong";
     case MsgType::Error: return "Error";
     case MsgType::Bye: return "Bye";
+    case MsgType::Clipboard: return "Clipboard";
   }
   return "unknown";
 }
@@ -173,6 +174,15 @@ Bytes encode(const Bye& m) {
   return build_message(MsgType::Bye, [&](ByteWriter& w) { w.str16(m.reason); });
 }
 
+Bytes encode(const ClipboardText& m) {
+  return build_message(MsgType::Clipboard, [&](ByteWriter& w) {
+    std::string_view t = m.utf8;
+    if (t.size() > kMaxClipboard) t = t.substr(0, kMaxClipboard);
+    w.u32(static_cast<std::uint32_t>(t.size()));
+    w.raw(t);
+  });
+}
+
 FrameBegin decode_frame_begin(ByteView body) {
   ByteReader r(body);
   FrameBegin m;
@@ -295,6 +305,14 @@ ErrorMsg decode_error(ByteView body) {
   m.code = static_cast<ErrorCode>(r.u16("Error code"));
   m.text = r.str16("Error text");
   return m;
+}
+
+ClipboardText decode_clipboard(ByteView body) {
+  ByteReader r(body);
+  std::uint32_t n = r.u32("Clipboard length");
+  if (n > kMaxClipboard) throw DecodeError("Clipboard text over " + std::to_string(kMaxClipboard) + " bytes");
+  auto b = r.bytes(n, "Clipboard text");
+  return {std::string(b.begin(), b.end())};
 }
 
 Bye decode_bye(ByteView body) {

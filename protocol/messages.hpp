@@ -31,6 +31,7 @@ enum class MsgType : std::uint8_t {
   // either direction
   Error = 0x70,
   Bye = 0x71,
+  Clipboard = 0x72,
 };
 
 const char* msg_type_name(std::uint8_t type);
@@ -134,6 +135,12 @@ struct Bye {
   std::string reason;
 };
 
+// Clipboard text, UTF-8, in either direction (capability kCapClipboard).
+struct ClipboardText {
+  std::string utf8;
+};
+constexpr std::size_t kMaxClipboard = 1u << 20;  // bytes
+
 // Each encode() returns a whole message: header and body.
 Bytes encode(const FrameBegin&);
 Bytes encode(const TileUpdate&);
@@ -149,6 +156,7 @@ Bytes encode(const RefreshRequest&);
 Bytes encode(const Pong&);
 Bytes encode(const ErrorMsg&);
 Bytes encode(const Bye&);
+Bytes encode(const ClipboardText&);
 
 // Writes an OpsBatch message around a batch body (codecs/op_batch).
 void append_ops_batch(Bytes& out, ByteView body);
@@ -179,5 +187,6 @@ RefreshRequest decode_refresh_request(ByteView body);
 Pong decode_pong(ByteView body);
 ErrorMsg decode_error(ByteView body);
 Bye decode_bye(ByteView body);
+ClipboardText decode_clipboard(ByteView body);
 
 }  // namespace rd

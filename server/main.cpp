@@ -1,4 +1,5 @@
-// rdisplay-server: serves one session of a built-in demo app to native viewers.
+// rdisplay-server: serves one session of a built-in demo app to native viewers, to any
+// VNC viewer (RFB), and to browsers (noVNC).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,8 @@
 #include "common/worker_pool.hpp"
 #include "server/apps/app_runner.hpp"
 #include "server/native_server.hpp"
+#include "server/rfb_front.hpp"
+#include "server/web_front.hpp"
 #include "server/server_stats.hpp"
 #include "server/session.hpp"
 
@@ -33,7 +36,19 @@ struct Options {
   std::string log_level = "info";
   bool list_apps = false;
   bool wait_for_viewer = false;
+  std::string rfb_port;  // "" : 5900 + display
+  std::string web_port;  // "" : off
+  std::string password_file;
 };
+
+// "auto" -> 0 (pick a free port), a number -> itself; anything else is an error.
+std::optional<int> parse_port(const std::string& s) {
+  if (s == "auto") return 0;
+  char* end = nullptr;
+  long v = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end || v < 0 || v > 65535) return std::nullopt;
+  return static_cast<int>(v);
+}
 
 bool is_loopback(const std::string& addr) {
   asio::error_code ec;
@@ -66,6 +81,10 @@ int main(int argc, char** argv) {
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   cli.add_flag("--list-apps", o.list_apps, "list the built-in apps and exit");
+  cli.add_option("--rfb-port", o.rfb_port, "RFB (VNC) port; default 5900+N, 0 turns RFB off, auto picks a free one");
+  cli.add_option("--web-port", o.web_port, "serve the noVNC browser client on this port (auto picks a free one)");
+  cli.add_option("--password-file", o.password_file,
+                 "VNC passwords for RFB viewers: one per line; lines after __BEGIN_VIEWONLY__ are view-only");
   cli.add_flag("--wait-for-viewer", o.wait_for_viewer,
                "start the app once the first viewer is connected (benchmarks: every viewer sees the whole script)");
   try {
@@ -116,7 +135,50 @@ int main(int argc, char** argv) {
   } catch (const std::system_error& e) {
     return fail("cannot listen on " + o.listen + ":" + std::to_string(cfg.port) + ": " + e.code().message());
   }
-  session.set_change_listener([&] { server->wake_all(); });
+  std::unique_ptr<rd::RfbFront> rfb;
+  int rfb_port = 5900 + o.display;
+  if (!o.rfb_port.empty()) {
+    auto p = parse_port(o.rfb_port);
+    if (!p) return fail("--rfb-port must be a port number, 0 or auto");
+    rfb_port = *p == 0 && o.rfb_port == "0" ? -1 : *p;
+  }
+  if (rfb_port >= 0) {
+    rd::RfbFrontConfig rc;
+    rc.listen_address = o.listen;
+    rc.port = rfb_port;
+    rc.desktop_name = "rdisplay: " + o.app;
+    if (!o.password_file.empty()) {
+      try {
+        rd::read_password_file(o.password_file, rc.passwords, rc.view_only_passwords);
+      } catch (const std::exception& e) {
+        return fail(e.what());
+      }
+      for (const auto& pw : rc.passwords)
+        if (pw.size() > 8) spdlog::warn("VNC authentication uses only the first 8 characters of a password");
+    }
+    try {
+      rfb = std::make_unique<rd::RfbFront>(session, rc);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+  } else if (!o.password_file.empty()) {
+    return fail("--password-file is for the RFB front, which --rfb-port 0 turned off");
+  }
+  std::unique_ptr<rd::WebFront> web;
+  if (!o.web_port.empty()) {
+    auto p = parse_port(o.web_port);
+    if (!p) return fail("--web-port must be a port number or auto");
+    if (!rfb) return fail("--web-port needs the RFB front (noVNC speaks RFB)");
+    try {
+      web = std::make_unique<rd::WebFront>(io, o.listen, static_cast<std::uint16_t>(*p), rfb->port(), rd::kNoVncRoot);
+    } catch (const std::exception& e) {
+      return fail(std::string("web front: ") + e.what());
+    }
+  }
+  session.set_change_listener([&] {
+    server->wake_all();
+    if (rfb) rfb->wake();
+  });
 
   rd::AppRunnerConfig rc;
   rc.frames = o.frames;
@@ -127,9 +189,13 @@ int main(int argc, char** argv) {
   session.set_viewer_listener([&] { runner.viewers_changed(); });
   runner.start();
 
+  if (rfb) rfb->start();
   // Ready: tests and scripts wait for this line.
-  std::printf("rdisplay-server: listening on %s:%u (app %s, %dx%d)\n", o.listen.c_str(), server->port(), o.app.c_str(),
-              width, height);
+  std::string ports;
+  if (rfb) ports += "; rfb " + o.listen + ":" + std::to_string(rfb->port());
+  if (web) ports += "; web http://" + o.listen + ":" + std::to_string(web->port()) + "/";
+  std::printf("rdisplay-server: listening on %s:%u (app %s, %dx%d)%s\n", o.listen.c_str(), server->port(), o.app.c_str(),
+              width, height, ports.c_str());
   std::fflush(stdout);
 
   long stats_seq = 0;
@@ -158,6 +224,14 @@ int main(int argc, char** argv) {
     nlohmann::json viewers = nlohmann::json::array();
     for (const auto& v : server->stats()) viewers.push_back(rd::viewer_stats_json(v));
     j["viewers"] = viewers;
+    if (rfb) {
+      nlohmann::json clients = nlohmann::json::array();
+      for (const auto& c : rfb->stats())
+        clients.push_back({{"id", c.id}, {"peer", c.peer}, {"view_only", c.view_only}, {"connected", c.connected},
+                           {"bytes_sent", c.bytes_sent}, {"bytes_if_raw", c.bytes_if_raw}, {"updates", c.updates},
+                           {"input_events", c.input_events}});
+      j["rfb"] = {{"port", rfb->port()}, {"clients", clients}, {"failed_auth", rfb->failed_auth()}};
+    }
     try {
       rd::write_json_file(o.stats, j);
       return true;
@@ -178,6 +252,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     spdlog::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     runner.stop();  // the screen is final from here on
+    if (web) web->stop();
     server->shutdown("server shutting down", std::chrono::milliseconds(1000));
     wait_drained(100);  // the viewers' last frames, the Byes, and their closing
   });
@@ -193,6 +268,7 @@ int main(int argc, char** argv) {
   on_usr1();
   io.run();
   runner.stop();
+  if (rfb) rfb->stop();
   session.set_change_listener(nullptr);
   session.set_viewer_listener(nullptr);
   if (!write_stats()) return 1;

@@ -45,20 +45,36 @@ void Session::resize(int w, int h) {
 
 void Session::set_cursor(CursorShape shape) {
   {
-    std::lock_guard lk(cursor_mu_);
+    std::lock_guard lk(aux_mu_);
     cursor_ = std::move(shape);
     ++cursor_epoch_;
   }
   notify();
 }
 
+void Session::set_clipboard(std::string utf8, int origin) {
+  {
+    std::lock_guard lk(aux_mu_);
+    clipboard_.text = std::move(utf8);
+    clipboard_.origin = origin;
+    ++clipboard_.epoch;
+  }
+  if (origin != 0 && sink_) sink_->on_clipboard(clipboard().text);
+  notify();
+}
+
+Session::Clipboard Session::clipboard() const {
+  std::lock_guard lk(aux_mu_);
+  return clipboard_;
+}
+
 std::uint64_t Session::cursor_epoch() const {
-  std::lock_guard lk(cursor_mu_);
+  std::lock_guard lk(aux_mu_);
   return cursor_epoch_;
 }
 
 CursorShape Session::cursor() const {
-  std::lock_guard lk(cursor_mu_);
+  std::lock_guard lk(aux_mu_);
   return cursor_;
 }
 

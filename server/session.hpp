@@ -22,6 +22,8 @@ class InputSink {
   virtual void on_key(const KeyEvent&) = 0;
   virtual void on_pointer(const PointerEvent&) = 0;
   virtual void on_wheel(const WheelEvent&) = 0;
+  // A viewer put text on its clipboard (UTF-8).
+  virtual void on_clipboard(const std::string& /*utf8*/) {}
 };
 
 // One shared screen. The source draws into the Surface under the lock and commits the
@@ -76,6 +78,17 @@ class Session {
   std::uint64_t black_version_locked() const { return black_version_; }
   std::uint64_t cursor_epoch() const;
   CursorShape cursor() const;
+
+  // The session's clipboard (UTF-8): set by the source (an app copying) or by a viewer
+  // (which also hands it to the source). Every viewer but the one it came from gets it.
+  // `origin` names who set it: 0 the source, otherwise a viewer's id.
+  void set_clipboard(std::string utf8, int origin);
+  struct Clipboard {
+    std::string text;
+    int origin = 0;
+    std::uint64_t epoch = 0;
+  };
+  Clipboard clipboard() const;
   InputSink* input_sink() const { return sink_; }
 
   // Statistics.
@@ -97,9 +110,10 @@ class Session {
   std::uint64_t black_version_ = 1;
   std::uint64_t commits_ = 0, tiles_changed_ = 0, changing_commits_ = 0;
 
-  mutable std::mutex cursor_mu_;
+  mutable std::mutex aux_mu_;  // guards the cursor and the clipboard
   CursorShape cursor_;
   std::uint64_t cursor_epoch_ = 0;
+  Clipboard clipboard_;
 
   OpLog op_log_{kOpLogBytes};
   std::atomic<int> ops_viewers_{0}, viewers_{0};

@@ -151,6 +151,13 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
       stats_.rtt_ms = static_cast<double>(now_us() - p.time_us) / 1000.0;
       return;
     }
+    case MsgType::Clipboard: {
+      auto c = decode_clipboard(body);
+      if (!(caps_ & kCapClipboard)) return fail(ErrorCode::Unexpected, "Clipboard without the clipboard capability");
+      sent_clipboard_epoch_ = session_.clipboard().epoch + 1;  // its own text does not come back
+      session_.set_clipboard(std::move(c.utf8), stats_.id);
+      return;
+    }
     case MsgType::Bye: {
       auto b = decode_bye(body);
       return close("viewer said goodbye" + (b.reason.empty() ? std::string() : ": " + b.reason));
@@ -235,6 +242,13 @@ void ViewerConnection::maybe_send_update() {
     sent_cursor_epoch_ = session_.cursor_epoch();
     CursorShape c = session_.cursor();
     if (c.w > 0 && c.h > 0) queue(encode(c));
+  }
+  if (caps_ & kCapClipboard) {
+    Session::Clipboard cb = session_.clipboard();
+    if (cb.epoch != sent_clipboard_epoch_) {
+      sent_clipboard_epoch_ = cb.epoch;
+      if (cb.origin != stats_.id) queue(encode(ClipboardText{cb.text}));
+    }
   }
   std::vector<RunSnapshot> runs;
   std::optional<std::vector<LoggedOpPtr>> pending;

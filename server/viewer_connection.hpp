@@ -90,6 +90,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   std::vector<std::uint64_t> sent_versions_;
   std::uint64_t sent_geometry_epoch_ = ~0ull;
   std::uint64_t sent_cursor_epoch_ = 0;
+  std::uint64_t sent_clipboard_epoch_ = 0;
   bool encoding_ = false;
   std::optional<std::string> goodbye_;  // set while draining before a Bye
   std::uint32_t next_seq_ = 1;

@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ class App {
   virtual void key(Canvas&, const KeyEvent&) {}
   virtual void pointer(Canvas&, const PointerEvent&) {}
   virtual void wheel(Canvas&, const WheelEvent&) {}
+  // Text a viewer put on the clipboard (UTF-8).
+  virtual void clipboard(Canvas&, const std::string& /*utf8*/) {}
+  // Text the app copied since the last call, for the session's clipboard.
+  virtual std::optional<std::string> take_clipboard() { return std::nullopt; }
   // What a test may want to check (text typed, window positions); written to the stats.
   virtual nlohmann::json state() const { return nlohmann::json::object(); }
 };

@@ -122,8 +122,10 @@ void AppRunner::run() {
       if (auto* k = std::get_if<KeyEvent>(&in)) app_->key(canvas, *k);
       else if (auto* p = std::get_if<PointerEvent>(&in)) app_->pointer(canvas, *p);
       else if (auto* w = std::get_if<WheelEvent>(&in)) app_->wheel(canvas, *w);
+      else if (auto* c = std::get_if<ClipboardText>(&in)) app_->clipboard(canvas, c->utf8);
     }
     if (want_frame) app_->frame(canvas, index++);
+    if (auto copied = app_->take_clipboard()) session_.set_clipboard(std::move(*copied), 0);
     if (!inputs.empty() || want_frame) publish(canvas);
     if (want_frame) {
       auto t1 = Clock::now();

@@ -35,6 +35,7 @@ class AppRunner : public InputSink {
   void on_key(const KeyEvent& e) override { push(e); }
   void on_pointer(const PointerEvent& e) override { push(e); }
   void on_wheel(const WheelEvent& e) override { push(e); }
+  void on_clipboard(const std::string& utf8) override { push(ClipboardText{utf8}); }
 
   // The session's viewers changed (for wait_for_viewer).
   void viewers_changed();
@@ -46,7 +47,10 @@ class AppRunner : public InputSink {
   nlohmann::json timing() const;
 
  private:
-  using Input = std::variant<KeyEvent, PointerEvent, WheelEvent>;
+  struct ClipboardText {
+    std::string utf8;
+  };
+  using Input = std::variant<KeyEvent, PointerEvent, WheelEvent, ClipboardText>;
   void push(Input in);
   void run();
   void begin_step(Canvas& canvas);

@@ -71,7 +71,23 @@ class DesktopApp : public App {
   }
 
   void key(Canvas& c, const KeyEvent& k) override {
+    if (k.keysym == keysym::Control_L || k.keysym == keysym::Control_R) {
+      control_ = k.down;
+      return;
+    }
     if (!k.down) return;
+    if (control_ && (k.keysym == 'c' || k.keysym == 'C')) {  // copy the text field
+      clipboard_out_ = field_;
+      status_ = "Copied " + std::to_string(utf8_decode(field_).size()) + " characters";
+      paint(c, status_rect());
+      return;
+    }
+    if (control_ && (k.keysym == 'v' || k.keysym == 'V')) {  // paste into it
+      for (char32_t cp : utf8_decode(clipboard_in_))
+        if (cp >= 0x20 && field_.size() < 200) utf8_append(field_, cp);
+      paint(c, field_rect());
+      return;
+    }
     if (k.keysym == keysym::BackSpace) {
       utf8_pop_back(field_);
     } else if (k.keysym == keysym::Return || k.keysym == keysym::KP_Enter) {
@@ -97,10 +113,22 @@ class DesktopApp : public App {
     if (!left && was_left) release(c, p.x, p.y);
   }
 
+  void clipboard(Canvas& c, const std::string& utf8) override {
+    clipboard_in_ = utf8;
+    status_ = "Clipboard: " + std::to_string(utf8_decode(utf8).size()) + " characters (Ctrl+V pastes)";
+    paint(c, status_rect());
+  }
+
+  std::optional<std::string> take_clipboard() override {
+    auto out = std::move(clipboard_out_);
+    clipboard_out_.reset();
+    return out;
+  }
+
   nlohmann::json state() const override {
     nlohmann::json wins = nlohmann::json::array();
     for (const auto& w : wins_) wins.push_back({{"title", w.title}, {"x", w.r.x}, {"y", w.r.y}, {"w", w.r.w}, {"h", w.r.h}});
-    return {{"text_field", field_}, {"status", status_}, {"windows", wins}, {"frame", frame_}};
+    return {{"text_field", field_}, {"status", status_}, {"windows", wins}, {"frame", frame_}, {"clipboard_in", clipboard_in_}};
   }
 
  private:
@@ -307,6 +335,9 @@ class DesktopApp : public App {
   std::vector<Window> wins_;
   std::array<int, 60> graph_{};
   std::string field_, status_ = "Ready";
+  std::string clipboard_in_;
+  std::optional<std::string> clipboard_out_;
+  bool control_ = false;
   std::size_t notes_len_ = 0;
   int frame_ = 0;
   std::uint32_t buttons_ = 0;

@@ -1,0 +1,280 @@
+#include "client/rfb_session.hpp"
+
+#include <linux/tcp.h>  // the kernel's tcp_info: glibc's lacks tcpi_bytes_received
+#include <netinet/in.h>
+#include <rfb/rfbclient.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstring>
+#include <stdexcept>
+
+#include "client/connect_error.hpp"
+#include "client/percentile.hpp"
+#include "protocol/keysym.hpp"
+
+namespace rd {
+
+namespace {
+
+int kTag;  // address used as the tag of our client data
+
+RfbSession* self_of(rfbClient* cl) { return static_cast<RfbSession*>(rfbClientGetClientData(cl, &kTag)); }
+
+// libvncclient reports through two global function pointers; keep its last error line
+// to turn a failed connection into one sentence.
+std::mutex g_log_mu;
+std::string g_last_error;
+void client_log(const char*, ...) {}
+void client_err(const char* fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  std::string s(buf);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  std::lock_guard lk(g_log_mu);
+  g_last_error = s;
+}
+
+std::string prompt_password(const std::string& where) {
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  if (!tty) return {};
+  std::fprintf(tty, "Password for %s: ", where.c_str());
+  std::fflush(tty);
+  termios old{}, quiet{};
+  tcgetattr(fileno(tty), &old);
+  quiet = old;
+  quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+  tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+  char line[256] = {};
+  if (!std::fgets(line, sizeof line, tty)) line[0] = 0;
+  tcsetattr(fileno(tty), TCSAFLUSH, &old);
+  std::fprintf(tty, "\n");
+  std::fclose(tty);
+  std::string p(line);
+  while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+  return p;
+}
+
+}  // namespace
+
+RfbSession::RfbSession(RfbOptions opts) : opts_(std::move(opts)) {
+  rfbClientLog = client_log;
+  rfbClientErr = client_err;
+  {
+    std::lock_guard lk(g_log_mu);
+    g_last_error.clear();
+  }
+  cl_ = rfbGetClient(8, 3, 4);
+  if (!cl_) throw ConnectError("libvncclient: cannot create a client");
+  // Ask for our own layout: 32-bit B, G, R, X in memory.
+  cl_->format.redShift = 16;
+  cl_->format.greenShift = 8;
+  cl_->format.blueShift = 0;
+  cl_->format.redMax = cl_->format.greenMax = cl_->format.blueMax = 255;
+  cl_->canHandleNewFBSize = TRUE;
+  cl_->appData.useRemoteCursor = TRUE;
+  cl_->appData.shareDesktop = TRUE;
+  if (!opts_.encodings.empty()) cl_->appData.encodingsString = strdup(opts_.encodings.c_str());
+  if (opts_.quality < 100) {
+    cl_->appData.enableJPEG = TRUE;
+    cl_->appData.qualityLevel = std::clamp(opts_.quality / 10, 0, 9);
+  } else {
+    cl_->appData.enableJPEG = FALSE;
+  }
+  cl_->serverHost = strdup(opts_.host.c_str());  // rfbInitClient frees it
+  cl_->serverPort = opts_.port;
+  rfbClientSetClientData(cl_, &kTag, this);
+  cl_->MallocFrameBuffer = [](rfbClient* c) -> rfbBool { return self_of(c)->on_resize() ? TRUE : FALSE; };
+  cl_->GotFrameBufferUpdate = [](rfbClient* c, int x, int y, int w, int h) { self_of(c)->on_rect(x, y, w, h); };
+  cl_->FinishedFrameBufferUpdate = [](rfbClient* c) { self_of(c)->on_update_done(); };
+  cl_->GotCursorShape = [](rfbClient* c, int xh, int yh, int w, int h, int) { self_of(c)->on_cursor(xh, yh, w, h); };
+  cl_->GotXCutText = [](rfbClient* c, const char* t, int n) { self_of(c)->on_cut_text(t, n); };
+  cl_->GetPassword = [](rfbClient* c) { return self_of(c)->on_password(); };
+
+  int argc = 0;
+  if (!rfbInitClient(cl_, &argc, nullptr)) {
+    cl_ = nullptr;  // rfbInitClient freed it
+    std::string err;
+    {
+      std::lock_guard lk(g_log_mu);
+      err = g_last_error;
+    }
+    std::string where = "vnc://" + opts_.host + ":" + std::to_string(opts_.port);
+    if (err.find("password check failed") != std::string::npos || err.find("authentication failed") != std::string::npos)
+      throw ConnectError(where + ": wrong password (the server may refuse further attempts for a while)");
+    if (err.find("Reading password failed") != std::string::npos)
+      throw ConnectError(where + " asks for a password: pass --password-file FILE, or run in a terminal to be asked");
+    if (err.find("onnection refused") != std::string::npos || err.find("Unable to connect") != std::string::npos)
+      throw ConnectError("cannot connect to " + where + ": connection refused; is a VNC server listening there?");
+    throw ConnectError("cannot open " + where + (err.empty() ? std::string() : ": " + err));
+  }
+  name_ = cl_->desktopName ? cl_->desktopName : "";
+  width_ = cl_->width;
+  height_ = cl_->height;
+}
+
+RfbSession::~RfbSession() {
+  stop(false);
+  if (cl_) rfbClientCleanup(cl_);  // leaves frameBuffer alone: it is fb_
+}
+
+bool RfbSession::on_resize() {
+  fb_ = Surface(cl_->width, cl_->height);
+  cl_->frameBuffer = fb_.data();
+  width_ = cl_->width;
+  height_ = cl_->height;
+  dirty_.clear();
+  if (store_) store_->reset(cl_->width, cl_->height);
+  return true;
+}
+
+void RfbSession::on_rect(int x, int y, int w, int h) {
+  if (!in_update_) {
+    in_update_ = true;
+    update_start_ = std::chrono::steady_clock::now();
+  }
+  dirty_.add(Rect{x, y, w, h}.intersect(fb_.bounds()));
+  ++rects_;
+}
+
+void RfbSession::on_update_done() {
+  if (!store_) return;
+  // The server's padding byte lands where our alpha is: make it opaque.
+  for (const Rect& r : dirty_.rects())
+    for (int y = r.y; y < r.bottom(); ++y) {
+      std::uint32_t* p = fb_.row32(y) + r.x;
+      for (int x = 0; x < r.w; ++x) p[x] |= 0xFF000000u;
+    }
+  if (!dirty_.empty()) {
+    store_->publish(fb_, dirty_);
+    ++frames_;
+    if (in_update_)
+      update_us_.push_back(static_cast<std::uint32_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - update_start_).count()));
+  }
+  in_update_ = false;
+  dirty_.clear();
+}
+
+void RfbSession::on_cursor(int xhot, int yhot, int w, int h) {
+  if (!store_ || w <= 0 || h <= 0 || w > 256 || h > 256 || !cl_->rcSource || !cl_->rcMask) return;
+  CursorShape c;
+  c.hot_x = static_cast<std::int16_t>(xhot);
+  c.hot_y = static_cast<std::int16_t>(yhot);
+  c.w = static_cast<std::uint16_t>(w);
+  c.h = static_cast<std::uint16_t>(h);
+  c.bgra.resize(static_cast<std::size_t>(w) * h * 4);
+  for (int i = 0; i < w * h; ++i) {
+    std::memcpy(&c.bgra[static_cast<std::size_t>(i) * 4], cl_->rcSource + static_cast<std::size_t>(i) * 4, 3);
+    c.bgra[static_cast<std::size_t>(i) * 4 + 3] = cl_->rcMask[i] ? 255 : 0;
+  }
+  store_->set_cursor(std::move(c));
+}
+
+void RfbSession::on_cut_text(const char* text, int len) {
+  if (!store_) return;
+  std::string utf8;
+  for (int i = 0; i < len; ++i) utf8_append(utf8, static_cast<unsigned char>(text[i]));  // RFB cut text is Latin-1
+  store_->set_clipboard(std::move(utf8));
+}
+
+char* RfbSession::on_password() {
+  std::string p = opts_.password;
+  if (p.empty() && opts_.prompt_password) p = prompt_password("vnc://" + opts_.host + ":" + std::to_string(opts_.port));
+  return p.empty() ? nullptr : strdup(p.c_str());  // libvncclient frees it
+}
+
+void RfbSession::start(FrameStore& store) {
+  store_ = &store;
+  store.reset(width_, height_);
+  thread_ = std::thread([this] { run(); });
+}
+
+void RfbSession::run() {
+  // The first picture: libvncclient asked for a full update during rfbInitClient.
+  while (!stopping_) {
+    int n = WaitForMessage(cl_, 50000);
+    if (stopping_) break;
+    if (n < 0) {
+      store_->finish("connection to the VNC server lost", true);
+      return;
+    }
+    if (n == 0 && !cl_->buffered) continue;
+    if (!HandleRFBServerMessage(cl_)) {
+      store_->finish("the VNC server closed the connection", true);
+      return;
+    }
+  }
+}
+
+void RfbSession::stop(bool /*say_goodbye*/) {
+  stopping_ = true;
+  if (cl_ && cl_->sock != RFB_INVALID_SOCKET) ::shutdown(cl_->sock, SHUT_RDWR);  // unblocks a read
+  if (thread_.joinable()) thread_.join();
+}
+
+// libvncclient writes the socket without a lock, also from the network thread (update
+// requests). Our sends are serialised among themselves; each is one small write(),
+// which Linux does not interleave with another small write on the same TCP socket.
+void RfbSession::send_key(std::uint32_t keysym, bool down) {
+  if (opts_.view_only) return;
+  std::lock_guard lk(send_mu_);
+  SendKeyEvent(cl_, keysym, down ? TRUE : FALSE);
+  bytes_sent_ += 8;
+}
+
+void RfbSession::send_pointer(int x, int y, std::uint32_t buttons) {
+  if (opts_.view_only) return;
+  std::lock_guard lk(send_mu_);
+  buttons_ = buttons & 7;
+  SendPointerEvent(cl_, std::clamp(x, 0, 65535), std::clamp(y, 0, 65535), static_cast<int>(buttons_));
+  bytes_sent_ += 6;
+}
+
+void RfbSession::send_wheel(int x, int y, int dx, int dy) {
+  if (opts_.view_only) return;
+  std::lock_guard lk(send_mu_);
+  // RFB has no wheel: buttons 4/5 (vertical) and 6/7 (horizontal), pressed and released.
+  auto click = [&](int bit, int n) {
+    for (int i = 0; i < n; ++i) {
+      SendPointerEvent(cl_, x, y, static_cast<int>(buttons_) | bit);
+      SendPointerEvent(cl_, x, y, static_cast<int>(buttons_));
+      bytes_sent_ += 12;
+    }
+  };
+  click(dy > 0 ? 8 : 16, std::abs(dy));
+  click(dx > 0 ? 64 : 32, std::abs(dx));
+}
+
+void RfbSession::send_clipboard(const std::string& utf8) {
+  if (opts_.view_only) return;
+  std::string latin1;  // this libvncclient speaks only the classic, Latin-1 cut text
+  for (char32_t cp : utf8_decode(utf8)) latin1.push_back(cp <= 0xff ? static_cast<char>(cp) : '?');
+  std::lock_guard lk(send_mu_);
+  SendClientCutText(cl_, latin1.data(), static_cast<int>(latin1.size()));
+  bytes_sent_ += 8 + latin1.size();
+}
+
+std::uint64_t RfbSession::bytes_received() const {
+  // libvncclient keeps no count; the kernel does.
+  struct tcp_info ti{};
+  socklen_t len = sizeof ti;
+  if (!cl_ || getsockopt(cl_->sock, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return 0;
+  return ti.tcpi_bytes_received;
+}
+
+std::uint64_t RfbSession::bytes_sent() const { return bytes_sent_; }
+
+nlohmann::json RfbSession::stats() const {
+  return {{"frames", frames_},
+          {"rects", rects_},
+          {"update_ms", {{"p50", percentile(update_us_, 50) / 1000.0}, {"p99", percentile(update_us_, 99) / 1000.0}}},
+          {"encodings", opts_.encodings.empty() ? "libvncclient default" : opts_.encodings}};
+}
+
+}  // namespace rd
