@@ -81,4 +81,14 @@ int listening_port(const std::string& out) {
   return std::atoi(out.c_str() + colon + 1);
 }
 
+int ready_line_port(const std::string& out, const std::string& key) {
+  auto at = out.find("listening on ");
+  if (at == std::string::npos) return 0;
+  auto k = out.find(key, at);
+  if (k == std::string::npos) return 0;
+  auto colon = out.find(':', k + key.size());
+  if (colon == std::string::npos) return 0;
+  return std::atoi(out.c_str() + colon + 1);
+}
+
 }  // namespace rd::bench

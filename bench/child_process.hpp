@@ -34,5 +34,7 @@ std::string slurp(const std::string& path);
 
 // The port in rdisplay-server's ready line ("listening on ADDR:PORT ..."), or 0.
 int listening_port(const std::string& server_stdout);
+// The port after `key` ("rfb " or "web http://") in the ready line, or 0.
+int ready_line_port(const std::string& server_stdout, const std::string& key);
 
 }  // namespace rd::bench

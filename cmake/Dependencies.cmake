@@ -41,6 +41,15 @@ rdisplay_require_cmake(nlohmann_json nlohmann-json3-dev)
 rdisplay_require_cmake(doctest doctest-dev)
 rdisplay_require_header(ASIO_INCLUDE_DIR asio.hpp libasio-dev)
 
+# libvncserver and libvncclient export their own, older copies of TurboJPEG's tj*
+# functions. Whichever library the dynamic linker loads first wins every call, so the
+# real libturbojpeg goes before everything else on the command line of any program that
+# links either of them (a link option precedes the objects; CMake would otherwise order
+# it after libvnc*).
+add_library(rdisplay_turbojpeg_first INTERFACE)
+target_link_options(rdisplay_turbojpeg_first INTERFACE
+  "LINKER:--push-state,--no-as-needed" ${TURBOJPEG_LINK_LIBRARIES} "LINKER:--pop-state")
+
 add_library(rdisplay_asio INTERFACE)
 target_include_directories(rdisplay_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
 # asio 1.22 picks aligned_alloc or operator new per translation unit, depending on

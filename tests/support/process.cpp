@@ -90,7 +90,8 @@ std::optional<std::string> Process::wait_for_line(const std::string& needle, std
 }
 
 ServerProcess::ServerProcess(const std::string& dir, std::vector<std::string> args) : stats_(dir + "/server-stats.json") {
-  std::vector<std::string> argv{kServerBin, "--port", "0", "--stats", stats_};
+  // A free RFB port too (tests run in parallel): libvncserver scans up from 5900.
+  std::vector<std::string> argv{kServerBin, "--port", "0", "--rfb-port", "auto", "--stats", stats_};
   argv.insert(argv.end(), args.begin(), args.end());
   proc_ = std::make_unique<Process>(argv, dir, "server");
   auto line = proc_->wait_for_line("listening on", 20s);
@@ -98,6 +99,8 @@ ServerProcess::ServerProcess(const std::string& dir, std::vector<std::string> ar
   int port = bench::listening_port(*line);
   if (port <= 0) FAIL("no port in: " << *line);
   port_ = static_cast<std::uint16_t>(port);
+  rfb_port_ = bench::ready_line_port(*line, "rfb ");
+  web_port_ = bench::ready_line_port(*line, "web http://");
 }
 
 std::string ServerProcess::poll_stats() {

@@ -51,6 +51,9 @@ class ServerProcess {
  public:
   ServerProcess(const std::string& dir, std::vector<std::string> args);
   std::uint16_t port() const { return port_; }
+  int rfb_port() const { return rfb_port_; }
+  int web_port() const { return web_port_; }
+  std::string vnc_url() const { return "vnc://127.0.0.1:" + std::to_string(rfb_port_); }
   std::string url() const { return "rdisplay://127.0.0.1:" + std::to_string(port_); }
   Process& proc() { return *proc_; }
   // Asks the running server for its stats (SIGUSR1) and returns what it wrote; the
@@ -63,6 +66,7 @@ class ServerProcess {
  private:
   std::unique_ptr<Process> proc_;
   std::uint16_t port_ = 0;
+  int rfb_port_ = 0, web_port_ = 0;
   std::string stats_;
 };
 
