@@ -45,8 +45,9 @@ struct Options {
   std::string send_clipboard;
 };
 
-std::atomic<bool> g_signalled{false};
+std::atomic<bool> g_signalled{false}, g_usr1{false};
 extern "C" void on_signal(int) { g_signalled = true; }
+extern "C" void on_usr1(int) { g_usr1 = true; }
 
 void say(const std::string& msg) { std::fprintf(stderr, "rdisplay-viewer: %s\n", msg.c_str()); }
 
@@ -82,6 +83,14 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return cli.exit(e);  // --help, --version
     std::fprintf(stderr, "%s: %s (see --help)\n", "rdisplay-viewer", e.what());
     return 2;
+  }
+
+  // SIGUSR1 writes what has arrived so far to the stats file (headless; tests wait on
+  // it), and must never end the program, even while it still connects.
+  std::signal(SIGUSR1, on_usr1);
+  if (o.headless) {  // SIGINT and SIGTERM end the session cleanly, stats and screenshot included
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
   }
 
   rd::Target target;
@@ -168,12 +177,19 @@ int main(int argc, char** argv) {
   if (window) {
     window->run();
   } else {
-    // Headless: SIGINT and SIGTERM end the session cleanly, stats and screenshot included.
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    long live_seq = 0;
     while (!store.finished() && !idle_exit() && !g_signalled) {
       store.wait(rd::Clock::now() + std::chrono::milliseconds(20));
       store.take();  // headless: nothing to upload, only acknowledge the change
+      if (g_usr1.exchange(false) && !o.stats.empty()) {
+        rd::Surface now = store.snapshot();
+        try {
+          rd::write_json_file(o.stats, {{"live", true}, {"stats_seq", ++live_seq}, {"framebuffer_hash", now.hash_hex()},
+                                        {"frames", store.frames()}, {"clipboard", store.last_clipboard()}});
+        } catch (const std::exception& e) {
+          say(e.what());
+        }
+      }
     }
   }
   bool ended_by_server = store.finished();

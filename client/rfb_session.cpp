@@ -23,21 +23,18 @@ int kTag;  // address used as the tag of our client data
 
 RfbSession* self_of(rfbClient* cl) { return static_cast<RfbSession*>(rfbClientGetClientData(cl, &kTag)); }
 
-// libvncclient reports through two global function pointers; keep its last error line
-// to turn a failed connection into one sentence.
+// libvncclient reports through two global function pointers; keep what it says while
+// connecting, to turn a failed connection into one sentence.
 std::mutex g_log_mu;
-std::string g_last_error;
-void client_log(const char*, ...) {}
-void client_err(const char* fmt, ...) {
+std::string g_log;
+void client_log(const char* fmt, ...) {
   char buf[512];
   va_list ap;
   va_start(ap, fmt);
   std::vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  std::string s(buf);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   std::lock_guard lk(g_log_mu);
-  g_last_error = s;
+  if (g_log.size() < 16384) g_log += buf;
 }
 
 std::string prompt_password(const std::string& where) {
@@ -64,10 +61,10 @@ std::string prompt_password(const std::string& where) {
 
 RfbSession::RfbSession(RfbOptions opts) : opts_(std::move(opts)) {
   rfbClientLog = client_log;
-  rfbClientErr = client_err;
+  rfbClientErr = client_log;
   {
     std::lock_guard lk(g_log_mu);
-    g_last_error.clear();
+    g_log.clear();
   }
   cl_ = rfbGetClient(8, 3, 4);
   if (!cl_) throw ConnectError("libvncclient: cannot create a client");
@@ -102,7 +99,7 @@ RfbSession::RfbSession(RfbOptions opts) : opts_(std::move(opts)) {
     std::string err;
     {
       std::lock_guard lk(g_log_mu);
-      err = g_last_error;
+      err = g_log;
     }
     std::string where = "vnc://" + opts_.host + ":" + std::to_string(opts_.port);
     if (err.find("password check failed") != std::string::npos || err.find("authentication failed") != std::string::npos)
@@ -111,7 +108,10 @@ RfbSession::RfbSession(RfbOptions opts) : opts_(std::move(opts)) {
       throw ConnectError(where + " asks for a password: pass --password-file FILE, or run in a terminal to be asked");
     if (err.find("onnection refused") != std::string::npos || err.find("Unable to connect") != std::string::npos)
       throw ConnectError("cannot connect to " + where + ": connection refused; is a VNC server listening there?");
-    throw ConnectError("cannot open " + where + (err.empty() ? std::string() : ": " + err));
+    // The last line libvncclient wrote says most.
+    while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+    std::string last = err.substr(err.find_last_of('\n') == std::string::npos ? 0 : err.find_last_of('\n') + 1);
+    throw ConnectError("cannot open " + where + (last.empty() ? std::string() : ": " + last));
   }
   name_ = cl_->desktopName ? cl_->desktopName : "";
   width_ = cl_->width;

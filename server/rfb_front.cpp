@@ -4,6 +4,7 @@
 #include <rfb/rfb.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -162,7 +163,7 @@ struct RfbFront::Impl {
     ++im->failed_auth;
     ++f.first;
     if (f.first >= kFreeFailures) {
-      auto block = std::min<std::chrono::seconds>(kMaxBlock, std::chrono::seconds(1 << std::min(f.first - kFreeFailures, 6)));
+      auto block = std::min<std::chrono::seconds>(kMaxBlock, std::chrono::seconds(2 << std::min(f.first - kFreeFailures, 5)));
       f.second = now + block;
       spdlog::warn("rfb: wrong password from {} ({} failures): further attempts refused for {} s", host, f.first,
                    block.count());
@@ -341,13 +342,30 @@ struct RfbFront::Impl {
     if (cb.epoch == sent_clipboard) return;
     sent_clipboard = cb.epoch;
     std::string latin1 = latin1_from_utf8(cb.text);
+    bool ascii = std::all_of(cb.text.begin(), cb.text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    // rfbSendServerCutTextUTF8 in 0.9.14 leaves a classic client's send lock held when
+    // it has no Latin-1 text for it (the next update then hangs), and writes a wrong
+    // length when the two texts differ in size. So it is only used with an identical
+    // Latin-1 copy (ASCII text), or when every client speaks the extended clipboard;
+    // otherwise everyone gets Latin-1, written here under each client's send lock.
+    int classic = 0;
     rfbClientIteratorPtr it = rfbGetClientIterator(screen);
+    while (rfbClientPtr cl = rfbClientIteratorNext(it))
+      if (cl->state == rfbClientRec::RFB_NORMAL && !cl->enableExtendedClipboard) ++classic;
+    rfbReleaseClientIterator(it);
+    std::string utf8 = cb.text;
+    if (ascii) {
+      rfbSendServerCutTextUTF8(screen, utf8.data(), static_cast<int>(utf8.size()), latin1.data(), static_cast<int>(latin1.size()));
+      return;
+    }
+    if (classic == 0) {
+      rfbSendServerCutTextUTF8(screen, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
+      return;
+    }
+    it = rfbGetClientIterator(screen);
     while (rfbClientPtr cl = rfbClientIteratorNext(it)) {
       Client* c = client(cl);
       if (!c || -c->id == cb.origin || cl->state != rfbClientRec::RFB_NORMAL) continue;
-      if (cl->enableExtendedClipboard) continue;  // these get UTF-8 below
-      // Latin-1 for classic clients, written ourselves: 0.9.14's fallback path writes
-      // the wrong length when the two texts differ in size.
       rfbServerCutTextMsg m{};
       m.type = rfbServerCutText;
       m.length = Swap32IfLE(static_cast<std::uint32_t>(latin1.size()));
@@ -357,8 +375,6 @@ struct RfbFront::Impl {
       pthread_mutex_unlock(&cl->sendMutex);
     }
     rfbReleaseClientIterator(it);
-    std::string utf8 = cb.text;
-    rfbSendServerCutTextUTF8(screen, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
   }
 };
 

@@ -69,6 +69,23 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) { return chi
 
 void Process::signal(int sig) { child_.signal(sig); }
 
+bool Process::catches(int sig) const {
+  std::ifstream f("/proc/" + std::to_string(child_.pid()) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("SigCgt:", 0) == 0) {
+      unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+      return (mask >> (sig - 1)) & 1;
+    }
+  return false;
+}
+
+bool Process::signal_when_caught(int sig, std::chrono::milliseconds timeout) {
+  if (!wait_until([&] { return catches(sig) || !running(); }, timeout) || !running()) return false;
+  signal(sig);
+  return true;
+}
+
 std::string Process::out() const { return read_file(out_path_); }
 std::string Process::err() const { return read_file(err_path_); }
 
@@ -109,7 +126,7 @@ std::string ServerProcess::poll_stats() {
     return j.is_object() && j.contains("stats_seq") ? j["stats_seq"].get<long>() : 0L;
   };
   long old_seq = seq_of(read_file(stats_));
-  proc_->signal(SIGUSR1);
+  REQUIRE_MESSAGE(proc_->signal_when_caught(SIGUSR1), "the server does not take SIGUSR1; stderr:\n" << proc_->err());
   std::string now;
   bool fresh = wait_until([&] {
     now = read_file(stats_);

@@ -32,6 +32,11 @@ class Process {
   // Exit status (or 128 + signal), waiting up to timeout; nullopt if still running.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   void signal(int sig);
+  // Whether the process has installed a handler for sig (/proc/PID/status SigCgt):
+  // sending SIGUSR1 before that would kill it.
+  bool catches(int sig) const;
+  // Sends sig once the process catches it (waiting up to timeout for the handler).
+  bool signal_when_caught(int sig, std::chrono::milliseconds timeout = 10s);
   std::string out() const;  // everything written to stdout so far
   std::string err() const;
   // The first stdout line containing `needle`, waiting up to timeout.

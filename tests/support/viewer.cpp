@@ -1,5 +1,7 @@
 #include "tests/support/viewer.hpp"
 
+#include <signal.h>
+
 #include <doctest/doctest.h>
 
 namespace rd::test {
@@ -17,6 +19,22 @@ nlohmann::json HeadlessViewer::finish(std::chrono::milliseconds timeout) {
   REQUIRE_MESSAGE(rc.has_value(), name_ << " did not exit in time; stderr:\n" << proc_->err());
   CHECK_MESSAGE(*rc == 0, name_ << " exit status " << *rc << "; stderr:\n" << proc_->err());
   return parse_json(read_file(stats_), name_ + " stats");
+}
+
+nlohmann::json HeadlessViewer::poll_stats() {
+  auto seq_of = [](const std::string& text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    return j.is_object() && j.contains("stats_seq") ? j["stats_seq"].get<long>() : 0L;
+  };
+  long old_seq = seq_of(read_file(stats_));
+  REQUIRE_MESSAGE(proc_->signal_when_caught(SIGUSR1), name_ << " does not take SIGUSR1; stderr:\n" << proc_->err());
+  std::string now;
+  bool fresh = wait_until([&] {
+    now = read_file(stats_);
+    return seq_of(now) > old_seq;
+  }, 10s);
+  REQUIRE_MESSAGE(fresh, name_ << " did not write its stats after SIGUSR1");
+  return parse_json(now, name_ + " live stats");
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& what) {

@@ -15,6 +15,8 @@ class HeadlessViewer {
   // Waits for the exit (status 0 expected) and returns the stats.
   nlohmann::json finish(std::chrono::milliseconds timeout = 60s);
   std::string screenshot() const { return shot_; }
+  // What the running viewer holds now (SIGUSR1): framebuffer_hash, frames, clipboard.
+  nlohmann::json poll_stats();
   Process& proc() { return *proc_; }
 
  private:
