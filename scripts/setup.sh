@@ -13,9 +13,15 @@ RDISPLAY_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libzstd-dev libturbojpeg0-dev libxxhash-dev libfreetype-dev fonts-dejavu-core libpng-dev
   libsdl2-dev libasio-dev libcli11-dev libspdlog-dev nlohmann-json3-dev doctest-dev
+  libvncserver-dev novnc
 )
-# What the tests start besides our own programs.
-RDISPLAY_TEST_PACKAGES=(xvfb xdotool)
+# What the tests start besides our own programs: a private X display and input for the
+# viewer window, and the real VNC peers (viewers, servers, a browser for noVNC).
+RDISPLAY_TEST_PACKAGES=(
+  xvfb xdotool x11-apps
+  vncsnapshot tigervnc-viewer tigervnc-standalone-server x11vnc chromium
+)
+RDISPLAY_PLAYWRIGHT=playwright-core@1.49.1
 
 rdisplay_install() {
   local missing=()
@@ -35,6 +41,19 @@ rdisplay_install() {
   echo "installing: ${missing[*]}"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Node.js for the browser test: Debian's, unless one is on the PATH already.
+rdisplay_node_packages() {
+  command -v node >/dev/null && command -v npm >/dev/null || echo nodejs npm
+}
+
+# playwright-core drives Debian's Chromium in the noVNC test; npm puts it in the build tree.
+rdisplay_install_playwright() {
+  [ -d "$RDISPLAY_BUILD_DIR/node/node_modules/playwright-core" ] && return 0
+  mkdir -p "$RDISPLAY_BUILD_DIR/node"
+  echo "installing $RDISPLAY_PLAYWRIGHT (npm)"
+  npm install --no-audit --no-fund --silent --prefix "$RDISPLAY_BUILD_DIR/node" "$RDISPLAY_PLAYWRIGHT" >/dev/null
 }
 
 rdisplay_build() {

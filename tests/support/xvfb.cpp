@@ -10,14 +10,18 @@
 
 namespace rd::test {
 
-Xvfb::Xvfb(const std::string& dir, int width, int height) : dir_(dir) {
-  if (!std::filesystem::exists("/usr/bin/Xvfb"))
-    FAIL("Xvfb is not installed: run the README's test command (scripts/test.sh), which installs it");
-  std::string fd_file = dir + "/xvfb-display";
+Xvfb::Xvfb(const std::string& dir, int width, int height, const std::string& binary, const std::vector<std::string>& extra_args)
+    : dir_(dir) {
+  if (!std::filesystem::exists("/usr/bin/" + binary))
+    FAIL(binary << " is not installed: run the README's test command (scripts/test.sh), which installs it");
+  std::string fd_file = dir + "/" + binary + "-display";
   // -displayfd writes the display number to a descriptor; point it at a file.
-  std::string cmd = "exec Xvfb -displayfd 3 -nolisten tcp -screen 0 " + std::to_string(width) + "x" +
-                    std::to_string(height) + "x24 3>" + fd_file;
-  proc_ = std::make_unique<Process>(std::vector<std::string>{"/bin/sh", "-c", cmd}, dir, "xvfb");
+  std::string geometry = binary == "Xvnc" ? "-geometry " + std::to_string(width) + "x" + std::to_string(height) + " -depth 24"
+                                          : "-screen 0 " + std::to_string(width) + "x" + std::to_string(height) + "x24";
+  std::string cmd = "exec " + binary + " -displayfd 3 -nolisten tcp " + geometry;
+  for (const auto& a : extra_args) cmd += " " + a;
+  cmd += " 3>" + fd_file;
+  proc_ = std::make_unique<Process>(std::vector<std::string>{"/bin/sh", "-c", cmd}, dir, binary);
   std::string num;
   bool ok = wait_until(
       [&] {
@@ -25,7 +29,7 @@ Xvfb::Xvfb(const std::string& dir, int width, int height) : dir_(dir) {
         return (!num.empty() && num.back() == '\n') || !proc_->running();
       },
       20s);
-  if (!ok || num.empty()) FAIL("Xvfb did not start: " << proc_->err());
+  if (!ok || num.empty()) FAIL(binary << " did not start: " << proc_->err());
   num.pop_back();
   display_ = ":" + num;
 }

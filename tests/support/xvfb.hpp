@@ -6,11 +6,13 @@
 
 namespace rd::test {
 
-// A private Xvfb on a free display number (chosen by Xvfb itself through -displayfd),
-// listening on its Unix socket only. Stopped when this object goes.
+// A private X server on a free display number (chosen by the server itself through
+// -displayfd), listening on its Unix socket only: Xvfb, or TigerVNC's Xvnc with extra
+// arguments. Stopped when this object goes.
 class Xvfb {
  public:
-  Xvfb(const std::string& dir, int width, int height);
+  Xvfb(const std::string& dir, int width, int height, const std::string& binary = "Xvfb",
+       const std::vector<std::string>& extra_args = {});
   ~Xvfb();
   const std::string& display() const { return display_; }
   std::map<std::string, std::string> env() const { return {{"DISPLAY", display_}, {"SDL_VIDEODRIVER", "x11"}}; }
