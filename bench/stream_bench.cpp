@@ -28,6 +28,7 @@ struct Scenario {
   int frames;
   std::vector<std::string> viewer_args;
   std::string baseline;  // name of the scenario this one is compared with ("" for none)
+  bool rfb = false;      // the viewer opens the RFB front (vnc://) instead of the native port
 };
 
 struct Paths {
@@ -39,16 +40,19 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
   for (const char* ext : {"-server.out", "-server.err", "-server.json", "-viewer.json"}) std::filesystem::remove(base + ext);
   std::vector<std::string> sargs{p.server, "--app", sc.app, "--geometry", sc.geometry, "--fps", std::to_string(sc.fps),
                                  "--frames", std::to_string(sc.frames), "--port", "0", "--stats", base + "-server.json",
-                                 "--log-level", "warn", "--wait-for-viewer"};
+                                 "--log-level", "warn", "--wait-for-viewer", "--rfb-port", sc.rfb ? "auto" : "0"};
   ChildProcess server(sargs, base + "-server.out", base + "-server.err");
-  std::string port;
-  for (int i = 0; i < 4000 && port.empty(); ++i) {
-    if (int p = listening_port(slurp(base + "-server.out"))) port = std::to_string(p);
-    else std::this_thread::sleep_for(5ms);
+  std::string url;
+  for (int i = 0; i < 4000 && url.empty(); ++i) {
+    std::string out = slurp(base + "-server.out");
+    int native = listening_port(out), rfb = ready_line_port(out, "rfb ");
+    if (native && (!sc.rfb || rfb))
+      url = sc.rfb ? "vnc://127.0.0.1:" + std::to_string(rfb) : "rdisplay://127.0.0.1:" + std::to_string(native);
+    else
+      std::this_thread::sleep_for(5ms);
   }
-  if (port.empty()) throw std::runtime_error("server did not start: " + slurp(base + "-server.err"));
-  std::vector<std::string> vargs{p.viewer, "rdisplay://127.0.0.1:" + port, "--headless", "--exit-when-idle", "3000",
-                                 "--stats", base + "-viewer.json"};
+  if (url.empty()) throw std::runtime_error("server did not start: " + slurp(base + "-server.err"));
+  std::vector<std::string> vargs{p.viewer, url, "--headless", "--exit-when-idle", "3000", "--stats", base + "-viewer.json"};
   vargs.insert(vargs.end(), sc.viewer_args.begin(), sc.viewer_args.end());
   ChildProcess viewer(vargs, base + "-viewer.out", base + "-viewer.err");
   auto rc = viewer.wait(std::chrono::seconds(600));
@@ -58,7 +62,7 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
   auto s = nlohmann::json::parse(slurp(base + "-server.json"));
   auto v = nlohmann::json::parse(slurp(base + "-viewer.json"));
   double seconds = sc.frames / static_cast<double>(sc.fps);
-  const auto& sv = s["viewers"][0];
+  nlohmann::json sv = sc.rfb ? nlohmann::json{{"encode_mpix_per_s", 0.0}} : s["viewers"][0];
   return {{"name", sc.name},
           {"app", sc.app},
           {"geometry", sc.geometry},
@@ -72,16 +76,17 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
           // had to be merged.
           {"frames_delivered", v["frames"].get<double>() / std::max(1.0, s["session"]["changing_commits"].get<double>())},
           {"bytes", v["bytes_received"]},
-          {"ops_bytes", v["ops_bytes"]},
-          {"pixel_bytes", v["pixel_bytes"]},
+          {"ops_bytes", v.value("ops_bytes", 0)},
+          {"pixel_bytes", v.value("pixel_bytes", 0)},
+          {"server_cpu_ms_per_frame", s["cpu_seconds"].get<double>() * 1000 / std::max(1.0, s["app_frames"].get<double>())},
           {"mbit_s", v["bytes_received"].get<double>() * 8 / 1e6 / seconds},
           {"server_cpu_s", s["cpu_seconds"]},
           {"viewer_cpu_s", v["cpu_seconds"]},
           {"encode_mpix_s", sv["encode_mpix_per_s"]},
-          {"decode_p50_ms", v["decode_ms"]["p50"]},
-          {"decode_p99_ms", v["decode_ms"]["p99"]},
-          {"encoder_tlp", s["encoder_pool"]["tlp"]},
-          {"decoder_tlp", v["decode_pool"]["tlp"]},
+          {"decode_p50_ms", sc.rfb ? v["update_ms"]["p50"] : v["decode_ms"]["p50"]},
+          {"decode_p99_ms", sc.rfb ? v["update_ms"]["p99"] : v["decode_ms"]["p99"]},
+          {"encoder_tlp", sc.rfb ? 0.0 : s["encoder_pool"]["tlp"].get<double>()},
+          {"decoder_tlp", sc.rfb ? 0.0 : v["decode_pool"]["tlp"].get<double>()},
           {"bit_exact", v["framebuffer_hash"] == s["surface_hash"]}};
 }
 
@@ -119,6 +124,17 @@ int main(int argc, char** argv) {
       {"photo-lossless", "photo", "1280x800", 30, 240, {}, "photo-raw"},
       {"photo-auto-q80", "photo", "1280x800", 30, 240, {"--quality", "80"}, "photo-raw"},
   };
+  // The RFB front (libvncserver's encoders) against native pixels on the same apps.
+  for (const auto& [app, geom, fps, frames] : std::vector<std::tuple<std::string, std::string, int, int>>{
+           {"desktop", "1280x800", 30, 300}, {"terminal", "1280x800", 30, 300}, {"photo", "1280x800", 30, 240},
+           {"video", "1280x800", 30, 240}}) {
+    scenarios.push_back({"rfb-" + app + "-native", app, geom, fps, frames, {}, ""});
+    scenarios.push_back({"rfb-" + app + "-native-q80", app, geom, fps, frames, {"--quality", "80"}, "rfb-" + app + "-native"});
+    scenarios.push_back({"rfb-" + app + "-zrle", app, geom, fps, frames, {"--vnc-encodings", "zrle"}, "rfb-" + app + "-native", true});
+    scenarios.push_back({"rfb-" + app + "-tight", app, geom, fps, frames, {"--vnc-encodings", "tight"}, "rfb-" + app + "-native", true});
+    scenarios.push_back({"rfb-" + app + "-tight-jpeg", app, geom, fps, frames, {"--vnc-encodings", "tight", "--quality", "80"},
+                         "rfb-" + app + "-native", true});
+  }
   // Command encoding against pixels: every app, lossless, each encoding in its own run.
   const std::vector<std::tuple<std::string, std::string, int, int>> enc_apps = {
       {"desktop", "1280x800", 30, 300}, {"terminal", "1280x800", 30, 300}, {"photo", "1280x800", 30, 240},
@@ -127,8 +143,8 @@ int main(int argc, char** argv) {
     for (const char* enc : {"pixels", "ops", "auto"})
       scenarios.push_back({"enc-" + app + "-" + enc, app, geom, fps, frames, {"--encoding", enc},
                            std::string(enc) == "pixels" ? "" : "enc-" + app + "-pixels"});
-  std::printf("| scenario | app fps asked / drawn | viewer fps (median) | frames delivered | MB | Mbit/s | bytes vs raw | server CPU s | viewer CPU s | encode Mpix/s | decode p50/p99 ms | enc TLP | bit-exact |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  std::printf("| scenario | app fps asked / drawn | viewer fps (median) | frames delivered | MB | Mbit/s | bytes vs baseline | server CPU s | server CPU ms/frame | viewer CPU s | encode Mpix/s | decode p50/p99 ms | enc TLP | bit-exact |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   std::map<std::string, nlohmann::json> done;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& sc : scenarios) {
@@ -145,10 +161,10 @@ int main(int argc, char** argv) {
     }
     done[sc.name] = r;
     all.push_back(r);
-    std::printf("| %s | %d / %.1f | %.1f | %.0f%% | %.1f | %.1f | %s | %.2f | %.2f | %.0f | %.2f / %.2f | %.2f | %s |\n", sc.name.c_str(), sc.fps,
+    std::printf("| %s | %d / %.1f | %.1f | %.0f%% | %.1f | %.1f | %s | %.2f | %.2f | %.2f | %.0f | %.2f / %.2f | %.2f | %s |\n", sc.name.c_str(), sc.fps,
                 r["app_fps_achieved"].get<double>(), r["viewer_fps_median"].get<double>(),
                 100 * std::min(1.0, r["frames_delivered"].get<double>()), r["bytes"].get<double>() / 1e6, r["mbit_s"].get<double>(), ratio.c_str(),
-                r["server_cpu_s"].get<double>(), r["viewer_cpu_s"].get<double>(), r["encode_mpix_s"].get<double>(),
+                r["server_cpu_s"].get<double>(), r["server_cpu_ms_per_frame"].get<double>(), r["viewer_cpu_s"].get<double>(), r["encode_mpix_s"].get<double>(),
                 r["decode_p50_ms"].get<double>(), r["decode_p99_ms"].get<double>(), r["encoder_tlp"].get<double>(),
                 r["bit_exact"].get<bool>() ? "yes" : "no");
     std::fflush(stdout);

@@ -153,6 +153,10 @@ void RfbSession::on_update_done() {
   if (!dirty_.empty()) {
     store_->publish(fb_, dirty_);
     ++frames_;
+    auto now = std::chrono::steady_clock::now();
+    if (frames_ == 1) first_update_ = now;
+    else interval_us_.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - last_update_).count()));
+    last_update_ = now;
     if (in_update_)
       update_us_.push_back(static_cast<std::uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - update_start_).count()));
@@ -271,7 +275,11 @@ std::uint64_t RfbSession::bytes_received() const {
 std::uint64_t RfbSession::bytes_sent() const { return bytes_sent_; }
 
 nlohmann::json RfbSession::stats() const {
+  double span = std::chrono::duration<double>(last_update_ - first_update_).count();
+  double median_ms = percentile(interval_us_, 50) / 1000.0;
   return {{"frames", frames_},
+          {"fps", span > 0 && frames_ > 1 ? static_cast<double>(frames_ - 1) / span : 0.0},
+          {"fps_median", median_ms > 0 ? 1000.0 / median_ms : 0.0},
           {"rects", rects_},
           {"update_ms", {{"p50", percentile(update_us_, 50) / 1000.0}, {"p99", percentile(update_us_, 99) / 1000.0}}},
           {"encodings", opts_.encodings.empty() ? "libvncclient default" : opts_.encodings}};

@@ -71,7 +71,8 @@ class RfbSession : public RemoteSession, public ViewerLink {
   std::uint64_t bytes_sent_ = 0;
   std::chrono::steady_clock::time_point update_start_;
   bool in_update_ = false;
-  std::vector<std::uint32_t> update_us_;
+  std::vector<std::uint32_t> update_us_, interval_us_;
+  std::chrono::steady_clock::time_point first_update_, last_update_;
 };
 
 }  // namespace rd

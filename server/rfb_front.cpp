@@ -119,6 +119,7 @@ struct RfbFront::Impl {
     cl->clientData = c;
     cl->clientGoneHook = on_client_gone;
     cl->cursorWasChanged = TRUE;
+    im->session.viewer_joined(false);
     spdlog::info("rfb client {} connected from {}", c->id, cl->host ? cl->host : "?");
     return RFB_CLIENT_ACCEPT;
   }
@@ -134,6 +135,7 @@ struct RfbFront::Impl {
       c->stats->bytes_if_raw = static_cast<std::uint64_t>(rfbStatGetSentBytesIfRaw(cl));
     }
     spdlog::info("rfb client {} disconnected", c->id);
+    im->session.viewer_left(false);
     delete c;
     cl->clientData = nullptr;
   }
