@@ -13,6 +13,7 @@
 
 #include "client/connect_error.hpp"
 #include "client/percentile.hpp"
+#include "common/printf_line.hpp"
 #include "protocol/keysym.hpp"
 
 namespace rd {
@@ -28,13 +29,12 @@ RfbSession* self_of(rfbClient* cl) { return static_cast<RfbSession*>(rfbClientGe
 std::mutex g_log_mu;
 std::string g_log;
 void client_log(const char* fmt, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  std::string line = printf_line(fmt, ap);
   va_end(ap);
   std::lock_guard lk(g_log_mu);
-  if (g_log.size() < 16384) g_log += buf;
+  if (g_log.size() < 16384) g_log += line + "\n";
 }
 
 std::string prompt_password(const std::string& where) {

@@ -1,5 +1,7 @@
 #include "server/native_server.hpp"
 
+#include "server/listen.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,12 +10,7 @@ namespace rd {
 
 NativeServer::NativeServer(asio::io_context& io, Session& session, WorkerPool& pool, NativeServerConfig config)
     : io_(io), session_(session), pool_(pool), config_(std::move(config)), acceptor_(io) {
-  asio::ip::tcp::endpoint ep(asio::ip::make_address(config_.listen_address), config_.port);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen();
-  port_ = acceptor_.local_endpoint().port();
+  port_ = listen_on(acceptor_, config_.listen_address, config_.port);
   accept();
 }
 

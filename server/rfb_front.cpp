@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/printf_line.hpp"
 #include "protocol/keysym.hpp"
 
 namespace rd {
@@ -25,24 +26,16 @@ namespace {
 
 // libvncserver logs through two global function pointers: send them to our log.
 void rfb_log(const char* fmt, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  spdlog::debug("rfb: {}", printf_line(fmt, ap));
   va_end(ap);
-  std::string s(buf);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  spdlog::debug("rfb: {}", s);
 }
 void rfb_err(const char* fmt, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  spdlog::warn("rfb: {}", printf_line(fmt, ap));
   va_end(ap);
-  std::string s(buf);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  spdlog::warn("rfb: {}", s);
 }
 
 // Throttling of failed VNC authentication, per client address.

@@ -1,5 +1,7 @@
 #include "server/web_front.hpp"
 
+#include "server/listen.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -83,12 +85,7 @@ WebFront::WebFront(asio::io_context& io, const std::string& address, std::uint16
     : acceptor_(io), rfb_port_(rfb_port), root_(std::move(root)) {
   if (!std::filesystem::exists(std::filesystem::path(root_) / "vnc.html"))
     throw std::runtime_error("noVNC not found in " + root_ + " (apt-get install novnc)");
-  asio::ip::tcp::endpoint ep(asio::ip::make_address(address), port);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen();
-  port_ = acceptor_.local_endpoint().port();
+  port_ = listen_on(acceptor_, address, port);
   accept();
 }
 
