@@ -13,9 +13,9 @@
 #include <thread>
 #include <tuple>
 
-#include "bench/child_process.hpp"
+#include "common/child_process.hpp"
 
-using namespace rd::bench;
+using namespace rd;
 using namespace std::chrono_literals;
 
 namespace {

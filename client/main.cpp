@@ -43,6 +43,7 @@ struct Options {
   std::string password_file;
   std::string vnc_encodings;
   std::string send_clipboard;
+  std::string request_size;
 };
 
 std::atomic<bool> g_signalled{false}, g_usr1{false};
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   cli.add_option("--password-file", o.password_file, "vnc://: the password is the file's first line (else you are asked)");
   cli.add_option("--vnc-encodings", o.vnc_encodings, "vnc://: RFB encodings to offer, best first, e.g. \"zrle raw\"");
   cli.add_option("--send-clipboard", o.send_clipboard, "put this text on the remote clipboard once connected");
+  cli.add_option("--request-size", o.request_size, "ask the server for this screen size (WxH) once connected");
   cli.add_option("--connect-timeout", o.connect_timeout_ms, "ms to wait for the connection and the hello")
       ->check(CLI::Range(1, 600000))->capture_default_str();
   try {
@@ -173,6 +175,11 @@ int main(int argc, char** argv) {
   }
   session->start(store);
   if (!o.send_clipboard.empty() && !o.view_only) session->link().send_clipboard(o.send_clipboard);
+  if (!o.request_size.empty()) {
+    int rw = 0, rh = 0;
+    if (std::sscanf(o.request_size.c_str(), "%dx%d", &rw, &rh) == 2) session->link().request_size(rw, rh);
+    else say("--request-size must look like 1024x768; ignored");
+  }
 
   if (window) {
     window->run();
@@ -185,7 +192,8 @@ int main(int argc, char** argv) {
         rd::Surface now = store.snapshot();
         try {
           rd::write_json_file(o.stats, {{"live", true}, {"stats_seq", ++live_seq}, {"framebuffer_hash", now.hash_hex()},
-                                        {"frames", store.frames()}, {"clipboard", store.last_clipboard()}});
+                                        {"width", now.width()}, {"height", now.height()}, {"frames", store.frames()},
+                                        {"clipboard", store.last_clipboard()}});
         } catch (const std::exception& e) {
           say(e.what());
         }

@@ -156,6 +156,13 @@ void NativeConnection::send_clipboard(const std::string& utf8) {
   }
 }
 
+void NativeConnection::request_size(int w, int h) {
+  try {
+    send(encode(ResizeRequestMsg{clamp16(w), clamp16(h)}));
+  } catch (const std::exception&) {
+  }
+}
+
 void NativeConnection::shutdown() {
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);

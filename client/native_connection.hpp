@@ -34,6 +34,7 @@ class NativeConnection : public ViewerLink {
   void send_pointer(int x, int y, std::uint32_t buttons) override;
   void send_wheel(int x, int y, int dx, int dy) override;
   void send_clipboard(const std::string& utf8) override;
+  void request_size(int w, int h) override;
   // Unblocks a pending read (from any thread); further reads and sends fail.
   void shutdown();
 

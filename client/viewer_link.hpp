@@ -15,6 +15,8 @@ class ViewerLink {
   virtual void send_pointer(int x, int y, std::uint32_t buttons) = 0;  // bit 0 left, 1 middle, 2 right
   virtual void send_wheel(int x, int y, int dx, int dy) = 0;           // clicks; dy > 0 up
   virtual void send_clipboard(const std::string& utf8) = 0;
+  // Asks the server for another screen size (where the protocol can).
+  virtual void request_size(int /*w*/, int /*h*/) {}
 };
 
 }  // namespace rd

@@ -45,6 +45,7 @@ const char* msg_type_name(std::uint8_t type) {
     case MsgType::FrameAck: return "FrameAck";
     case MsgType::RefreshRequest: return "RefreshRequest";
     case MsgType::Pong: return "Pong";
+    case MsgType::ResizeRequest: return "ResizeRequest";
     case MsgType::Error: return "Error";
     case MsgType::Bye: return "Bye";
     case MsgType::Clipboard: return "Clipboard";
@@ -160,6 +161,13 @@ Bytes encode(const Pong& m) {
   return build_message(MsgType::Pong, [&](ByteWriter& w) {
     w.u32(m.id);
     w.u64(m.time_us);
+  });
+}
+
+Bytes encode(const ResizeRequestMsg& m) {
+  return build_message(MsgType::ResizeRequest, [&](ByteWriter& w) {
+    w.u16(m.w);
+    w.u16(m.h);
   });
 }
 
@@ -296,6 +304,15 @@ Pong decode_pong(ByteView body) {
   Pong m;
   m.id = r.u32("Pong id");
   m.time_us = r.u64("Pong time");
+  return m;
+}
+
+ResizeRequestMsg decode_resize_request(ByteView body) {
+  ByteReader r(body);
+  ResizeRequestMsg m;
+  m.w = r.u16("ResizeRequest width");
+  m.h = r.u16("ResizeRequest height");
+  if (m.w < 64 || m.h < 64) throw DecodeError("ResizeRequest below 64x64");
   return m;
 }
 

@@ -28,6 +28,7 @@ enum class MsgType : std::uint8_t {
   FrameAck = 0x43,
   RefreshRequest = 0x44,
   Pong = 0x45,
+  ResizeRequest = 0x46,
   // either direction
   Error = 0x70,
   Bye = 0x71,
@@ -120,6 +121,11 @@ struct RefreshRequest {
   Rect rect;
 };
 
+// Asks for another screen size (a source that cannot change it ignores the request).
+struct ResizeRequestMsg {
+  std::uint16_t w = 0, h = 0;
+};
+
 struct Pong {
   std::uint32_t id = 0;
   std::uint64_t time_us = 0;  // echoed from the Ping
@@ -154,6 +160,7 @@ Bytes encode(const WheelEvent&);
 Bytes encode(const FrameAck&);
 Bytes encode(const RefreshRequest&);
 Bytes encode(const Pong&);
+Bytes encode(const ResizeRequestMsg&);
 Bytes encode(const ErrorMsg&);
 Bytes encode(const Bye&);
 Bytes encode(const ClipboardText&);
@@ -185,6 +192,7 @@ WheelEvent decode_wheel(ByteView body);
 FrameAck decode_frame_ack(ByteView body);
 RefreshRequest decode_refresh_request(ByteView body);
 Pong decode_pong(ByteView body);
+ResizeRequestMsg decode_resize_request(ByteView body);
 ErrorMsg decode_error(ByteView body);
 Bye decode_bye(ByteView body);
 ClipboardText decode_clipboard(ByteView body);

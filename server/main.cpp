@@ -6,13 +6,19 @@
 #include <CLI/CLI.hpp>
 #include <asio.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <iostream>
 #include <optional>
 
 #include "common/json_file.hpp"
 #include "common/process_stats.hpp"
 #include "common/worker_pool.hpp"
+#include "common/child_process.hpp"
 #include "server/apps/app_runner.hpp"
+#include "server/x11_source.hpp"
+#include "x11bridge/private_xvfb.hpp"
+#include "x11bridge/x11_display.hpp"
 #include "server/native_server.hpp"
 #include "server/rfb_front.hpp"
 #include "server/web_front.hpp"
@@ -39,6 +45,9 @@ struct Options {
   std::string rfb_port;  // "" : 5900 + display
   std::string web_port;  // "" : off
   std::string password_file;
+  std::string x11;
+  bool keep_session = false;
+  std::vector<std::string> command;
 };
 
 // "auto" -> 0 (pick a free port), a number -> itself; anything else is an error.
@@ -85,6 +94,10 @@ int main(int argc, char** argv) {
   cli.add_option("--web-port", o.web_port, "serve the noVNC browser client on this port (auto picks a free one)");
   cli.add_option("--password-file", o.password_file,
                  "VNC passwords for RFB viewers: one per line; lines after __BEGIN_VIEWONLY__ are view-only");
+  auto* x11_opt = cli.add_option("--x11", o.x11, "stream an existing X display, e.g. :0");
+  cli.add_flag("--keep-session", o.keep_session, "with a command: keep serving its X display after it exits");
+  cli.add_option("command", o.command, "after --: start a private Xvfb, run this command in it, stream it")
+      ->excludes(x11_opt);
   cli.add_flag("--wait-for-viewer", o.wait_for_viewer,
                "start the app once the first viewer is connected (benchmarks: every viewer sees the whole script)");
   try {
@@ -118,10 +131,47 @@ int main(int argc, char** argv) {
     return fail("refusing to listen on " + o.listen +
                 " without authentication (not implemented yet); use a loopback address, an SSH tunnel, or --insecure");
 
-  auto app = rd::make_app(o.app, width, height);
-  if (!app) return fail("no app named '" + o.app + "' (see --list-apps)");
+  // The source: a built-in app, an X display, or a command on a private Xvfb.
+  bool x_mode = !o.x11.empty() || !o.command.empty();
+  if (x_mode && cli.get_option("--app")->count() > 0) return fail("--app, --x11 and a command are alternatives: choose one");
+  std::unique_ptr<rd::App> app;
+  std::unique_ptr<rd::PrivateXvfb> xvfb;
+  std::unique_ptr<rd::ChildProcess> command;
+  std::unique_ptr<rd::X11Display> xdisplay;
+  std::string session_name = o.app;
+  if (!o.command.empty()) {
+    try {
+      xvfb = std::make_unique<rd::PrivateXvfb>(std::max(width, 3840), std::max(height, 2160));
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    o.x11 = xvfb->display();
+    session_name = std::filesystem::path(o.command[0]).filename().string();
+    spdlog::info("private Xvfb on {} ({}x{}, pid {})", o.x11, width, height, xvfb->pid());
+  }
+  if (x_mode) {
+    try {
+      xdisplay = std::make_unique<rd::X11Display>(o.x11);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    if (xvfb && !xdisplay->resize(width, height)) return fail("cannot size the private Xvfb to " + o.geometry + " (RandR)");
+    if (xvfb) xdisplay->process_events();  // takes the new size
+    width = xdisplay->width();
+    height = xdisplay->height();
+    if (o.command.empty()) session_name = "X display " + o.x11;
+  } else {
+    app = rd::make_app(o.app, width, height);
+    if (!app) return fail("no app named '" + o.app + "' (see --list-apps)");
+  }
+  if (!o.command.empty()) {
+    // Its output goes where ours goes; it runs in a process group we can end.
+    command = std::make_unique<rd::ChildProcess>(o.command, "", "",
+                                                 std::map<std::string, std::string>{{"DISPLAY", o.x11}});
+    spdlog::info("started '{}' on {} (pid {})", o.command[0], o.x11, command->pid());
+  }
 
-  rd::Session session(width, height, o.app);
+  rd::Session session(width, height, session_name);
   asio::io_context io(1);
   // Destroyed before io: its last jobs may still post finished frames to io.
   rd::WorkerPool pool(o.threads);
@@ -180,25 +230,36 @@ int main(int argc, char** argv) {
     if (rfb) rfb->wake();
   });
 
-  rd::AppRunnerConfig rc;
-  rc.frames = o.frames;
-  rc.fps = o.fps;
-  rc.wait_for_viewer = o.wait_for_viewer;
-  rd::AppRunner runner(session, std::move(app), rc);
-  session.set_input_sink(&runner);
-  session.set_viewer_listener([&] { runner.viewers_changed(); });
-  runner.start();
+  std::unique_ptr<rd::Source> source;
+  rd::AppRunner* runner = nullptr;
+  if (app) {
+    rd::AppRunnerConfig rc;
+    rc.frames = o.frames;
+    rc.fps = o.fps;
+    rc.wait_for_viewer = o.wait_for_viewer;
+    auto r = std::make_unique<rd::AppRunner>(session, std::move(app), rc);
+    runner = r.get();
+    source = std::move(r);
+  } else {
+    // Captures follow the screen's changes, at most 60 a second (or --fps when given).
+    int capture_fps = cli.get_option("--fps")->count() > 0 && o.fps > 0 ? o.fps : 60;
+    source = std::make_unique<rd::X11Source>(session, std::move(xdisplay), capture_fps);
+  }
+  session.set_input_sink(source.get());
+  session.set_viewer_listener([&] { source->viewers_changed(); });
+  source->start();
 
   if (rfb) rfb->start();
   // Ready: tests and scripts wait for this line.
   std::string ports;
   if (rfb) ports += "; rfb " + o.listen + ":" + std::to_string(rfb->port());
   if (web) ports += "; web http://" + o.listen + ":" + std::to_string(web->port()) + "/";
-  std::printf("rdisplay-server: listening on %s:%u (app %s, %dx%d)%s\n", o.listen.c_str(), server->port(), o.app.c_str(),
+  std::printf("rdisplay-server: listening on %s:%u (%s, %dx%d)%s\n", o.listen.c_str(), server->port(), session_name.c_str(),
               width, height, ports.c_str());
   std::fflush(stdout);
 
   long stats_seq = 0;
+  int command_status = -1;
   auto write_stats = [&]() -> bool {
     if (o.stats.empty()) return true;
     nlohmann::json j;
@@ -209,11 +270,17 @@ int main(int argc, char** argv) {
       j["width"] = session.surface().width();
       j["height"] = session.surface().height();
     }
-    j["app"] = o.app;
-    j["app_frames"] = runner.frames_done();
-    j["app_script_done"] = runner.script_done();
-    j["app_state"] = runner.app_state();
-    j["app_timing"] = runner.timing();
+    if (runner) {
+      j["app"] = o.app;
+      j["app_frames"] = runner->frames_done();
+      j["app_script_done"] = runner->script_done();
+      j["app_state"] = runner->app_state();
+      j["app_timing"] = runner->timing();
+    } else {
+      j["x11"] = source->stats();
+      j["x11"]["display"] = o.x11;
+      if (command) j["command"] = {{"argv", o.command}, {"running", command->running()}, {"exit_status", command_status}};
+    }
     j["session"] = {{"commits", session.commits()},
                     {"changing_commits", session.changing_commits()},
                     {"tiles_changed", session.tiles_changed()}};
@@ -248,14 +315,34 @@ int main(int argc, char** argv) {
     drain.expires_after(std::chrono::milliseconds(20));
     drain.async_wait([&, tries](const asio::error_code&) { wait_drained(tries - 1); });
   };
-  signals.async_wait([&](const asio::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    runner.stop();  // the screen is final from here on
+  bool shutting_down = false;
+  auto shut_down = [&](const std::string& why, const std::string& bye) {
+    if (shutting_down) return;
+    shutting_down = true;
+    spdlog::info("{}: shutting down", why);
+    source->stop();  // the screen is final from here on
     if (web) web->stop();
-    server->shutdown("server shutting down", std::chrono::milliseconds(1000));
+    server->shutdown(bye, std::chrono::milliseconds(1000));
     wait_drained(100);  // the viewers' last frames, the Byes, and their closing
+  };
+  signals.async_wait([&](const asio::error_code& ec, int sig) {
+    if (!ec) shut_down(sig == SIGINT ? "SIGINT" : "SIGTERM", "server shutting down");
   });
+  // The command's exit ends the session, unless --keep-session.
+  asio::signal_set children(io, SIGCHLD);
+  std::function<void()> on_child = [&] {
+    children.async_wait([&](const asio::error_code& ec, int) {
+      if (ec || !command) return;
+      if (!command->running()) {
+        command_status = command->wait(std::chrono::milliseconds(0)).value_or(-1);
+        spdlog::info("'{}' exited with status {}", o.command[0], command_status);
+        if (!o.keep_session) return shut_down("the application exited", "the application exited");
+        return;
+      }
+      on_child();
+    });
+  };
+  on_child();
   // SIGUSR1 writes the stats file now and keeps running: tests and scripts poll it.
   asio::signal_set usr1(io, SIGUSR1);
   std::function<void()> on_usr1 = [&] {
@@ -267,8 +354,13 @@ int main(int argc, char** argv) {
   };
   on_usr1();
   io.run();
-  runner.stop();
+  source->stop();
   if (rfb) rfb->stop();
+  if (command && command->running()) {  // the session ends first: its application goes too
+    command->signal_group(SIGTERM);
+    if (!command->wait(std::chrono::seconds(2))) command->signal_group(SIGKILL);
+    command->wait(std::chrono::seconds(2));
+  }
   session.set_change_listener(nullptr);
   session.set_viewer_listener(nullptr);
   if (!write_stats()) return 1;

@@ -102,6 +102,7 @@ void Session::viewer_joined(bool wants_ops) {
 void Session::viewer_left(bool wanted_ops) {
   --viewers_;
   if (wanted_ops) --ops_viewers_;
+  if (sink_) sink_->on_viewer_left();
   if (on_viewers_) on_viewers_();
 }
 

@@ -24,6 +24,10 @@ class InputSink {
   virtual void on_wheel(const WheelEvent&) = 0;
   // A viewer put text on its clipboard (UTF-8).
   virtual void on_clipboard(const std::string& /*utf8*/) {}
+  // A viewer left: nothing it pressed may stay down.
+  virtual void on_viewer_left() {}
+  // A viewer asks for another screen size; sources that can change it do.
+  virtual void on_resize_request(int /*w*/, int /*h*/) {}
 };
 
 // One shared screen. The source draws into the Surface under the lock and commits the

@@ -146,6 +146,11 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
       }
       return maybe_send_update();
     }
+    case MsgType::ResizeRequest: {
+      auto r = decode_resize_request(body);
+      if (sink) sink->on_resize_request(r.w, r.h);
+      return;
+    }
     case MsgType::Pong: {
       auto p = decode_pong(body);
       stats_.rtt_ms = static_cast<double>(now_us() - p.time_us) / 1000.0;

@@ -53,6 +53,10 @@ nlohmann::json AppRunner::app_state() const {
   return state_;
 }
 
+nlohmann::json AppRunner::stats() const {
+  return {{"frames", frames_done()}, {"script_done", script_done()}, {"state", app_state()}, {"timing", timing()}};
+}
+
 nlohmann::json AppRunner::timing() const {
   std::lock_guard lk(mu_);
   std::vector<std::uint32_t> v = frame_us_;

@@ -11,6 +11,7 @@
 #include "server/apps/app.hpp"
 #include "server/font.hpp"
 #include "server/session.hpp"
+#include "server/source.hpp"
 
 namespace rd {
 
@@ -24,13 +25,15 @@ struct AppRunnerConfig {
 // viewers as it arrives. The app draws into a private surface; only the damaged
 // rectangles are copied into the session, so the session lock is held for a copy,
 // never for a whole frame of drawing.
-class AppRunner : public InputSink {
+class AppRunner : public Source {
  public:
   AppRunner(Session& session, std::unique_ptr<App> app, AppRunnerConfig config);
   ~AppRunner() override;
 
-  void start();
-  void stop();
+  void start() override;
+  void stop() override;
+  // The app's script progress, timing and state.
+  nlohmann::json stats() const override;
 
   void on_key(const KeyEvent& e) override { push(e); }
   void on_pointer(const PointerEvent& e) override { push(e); }
@@ -38,7 +41,7 @@ class AppRunner : public InputSink {
   void on_clipboard(const std::string& utf8) override { push(ClipboardText{utf8}); }
 
   // The session's viewers changed (for wait_for_viewer).
-  void viewers_changed();
+  void viewers_changed() override;
 
   int frames_done() const;
   bool script_done() const;

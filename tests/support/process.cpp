@@ -1,6 +1,6 @@
 #include "tests/support/process.hpp"
 
-#include "bench/child_process.hpp"
+#include "common/child_process.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -113,11 +113,11 @@ ServerProcess::ServerProcess(const std::string& dir, std::vector<std::string> ar
   proc_ = std::make_unique<Process>(argv, dir, "server");
   auto line = proc_->wait_for_line("listening on", 20s);
   if (!line) FAIL("server did not start; stderr:\n" << proc_->err());
-  int port = bench::listening_port(*line);
+  int port = listening_port(*line);
   if (port <= 0) FAIL("no port in: " << *line);
   port_ = static_cast<std::uint16_t>(port);
-  rfb_port_ = bench::ready_line_port(*line, "rfb ");
-  web_port_ = bench::ready_line_port(*line, "web http://");
+  rfb_port_ = ready_line_port(*line, "rfb ");
+  web_port_ = ready_line_port(*line, "web http://");
 }
 
 std::string ServerProcess::poll_stats() {

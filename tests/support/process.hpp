@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/child_process.hpp"
+#include "common/child_process.hpp"
 
 namespace rd::test {
 
@@ -44,7 +44,7 @@ class Process {
 
  private:
   std::string out_path_, err_path_;
-  bench::ChildProcess child_;
+  ChildProcess child_;
 };
 
 // A fresh scratch folder below the build tree for one test.

@@ -14,14 +14,16 @@ Xvfb::Xvfb(const std::string& dir, int width, int height, const std::string& bin
     : dir_(dir) {
   if (!std::filesystem::exists("/usr/bin/" + binary))
     FAIL(binary << " is not installed: run the README's test command (scripts/test.sh), which installs it");
-  std::string fd_file = dir + "/" + binary + "-display";
+  static int instance = 0;  // several X servers may share a scratch folder
+  std::string name = binary + "-" + std::to_string(instance++);
+  std::string fd_file = dir + "/" + name + "-display";
   // -displayfd writes the display number to a descriptor; point it at a file.
   std::string geometry = binary == "Xvnc" ? "-geometry " + std::to_string(width) + "x" + std::to_string(height) + " -depth 24"
                                           : "-screen 0 " + std::to_string(width) + "x" + std::to_string(height) + "x24";
   std::string cmd = "exec " + binary + " -displayfd 3 -nolisten tcp " + geometry;
   for (const auto& a : extra_args) cmd += " " + a;
   cmd += " 3>" + fd_file;
-  proc_ = std::make_unique<Process>(std::vector<std::string>{"/bin/sh", "-c", cmd}, dir, binary);
+  proc_ = std::make_unique<Process>(std::vector<std::string>{"/bin/sh", "-c", cmd}, dir, name);
   std::string num;
   bool ok = wait_until(
       [&] {

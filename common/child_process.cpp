@@ -1,4 +1,4 @@
-#include "bench/child_process.hpp"
+#include "common/child_process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,17 +13,16 @@
 #include <stdexcept>
 #include <thread>
 
-namespace rd::bench {
+namespace rd {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path,
                            const std::map<std::string, std::string>& env) {
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
+    // An empty path keeps the parent's stream.
+    if (!out_path.empty()) ::dup2(::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
+    if (!err_path.empty()) ::dup2(::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
     ::setpgid(0, 0);  // signals to the parent's group (a terminal's Ctrl-C) do not reach it
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> args;
@@ -33,17 +32,22 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
     ::_exit(127);
   }
+  ::setpgid(pid_, pid_);  // also here: whichever runs first, the group exists before anyone signals it
 }
 
 ChildProcess::~ChildProcess() {
   if (running()) {
-    ::kill(pid_, SIGKILL);
+    ::kill(-pid_, SIGKILL);
     wait(std::chrono::seconds(5));
   }
 }
 
 void ChildProcess::signal(int sig) {
   if (running()) ::kill(pid_, sig);
+}
+
+void ChildProcess::signal_group(int sig) {
+  if (running()) ::kill(-pid_, sig);
 }
 
 bool ChildProcess::running() {
@@ -91,4 +95,4 @@ int ready_line_port(const std::string& out, const std::string& key) {
   return std::atoi(out.c_str() + colon + 1);
 }
 
-}  // namespace rd::bench
+}  // namespace rd

@@ -1,0 +1,118 @@
+#include "server/x11_source.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+
+namespace rd {
+
+X11Source::X11Source(Session& session, std::unique_ptr<X11Display> display, int max_fps)
+    : session_(session), x_(std::move(display)), max_fps_(max_fps > 0 ? max_fps : 60) {
+  width_ = x_->width();
+  height_ = x_->height();
+  if (::pipe(wake_) != 0) throw std::runtime_error("pipe failed");
+  spdlog::info("X display: {}x{}, capture through {}", width_, height_, x_->uses_shm() ? "XShm" : "XGetImage");
+}
+
+X11Source::~X11Source() {
+  stop();
+  for (int fd : wake_)
+    if (fd >= 0) ::close(fd);
+}
+
+void X11Source::start() { thread_ = std::thread([this] { run(); }); }
+
+void X11Source::stop() {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  char c = 'q';
+  [[maybe_unused]] auto n = ::write(wake_[1], &c, 1);
+  if (thread_.joinable()) thread_.join();
+  x_.reset();  // gives spare keycodes back, releases what was pressed
+}
+
+void X11Source::push(Input in) {
+  {
+    std::lock_guard lk(mu_);
+    inputs_.push_back(std::move(in));
+  }
+  char c = 'i';
+  [[maybe_unused]] auto n = ::write(wake_[1], &c, 1);
+}
+
+void X11Source::run() {
+  using Clk = std::chrono::steady_clock;
+  const auto period = std::chrono::microseconds(1000000 / max_fps_);
+  auto next_capture = Clk::now();
+  for (;;) {
+    int timeout = -1;  // idle: wait for X or for a viewer
+    if (x_->has_damage()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_capture - Clk::now()).count();
+      timeout = static_cast<int>(std::max<long long>(0, left));
+    }
+    pollfd fds[2] = {{x_->fd(), POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    ::poll(fds, 2, timeout);
+    if (fds[1].revents & POLLIN) {
+      char buf[64];
+      [[maybe_unused]] auto n = ::read(wake_[0], buf, sizeof buf);
+    }
+    std::deque<Input> inputs;
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) return;
+      inputs.swap(inputs_);
+    }
+    for (const Input& in : inputs) {
+      if (auto* k = std::get_if<KeyEvent>(&in)) x_->key(k->keysym, k->down);
+      else if (auto* p = std::get_if<PointerEvent>(&in)) x_->pointer(p->x, p->y, p->buttons);
+      else if (auto* w = std::get_if<WheelEvent>(&in)) x_->wheel(w->x, w->y, w->dx, w->dy);
+      else if (auto* c = std::get_if<ClipboardText>(&in)) x_->set_clipboard(c->utf8);
+      else if (std::holds_alternative<ReleaseAll>(in)) x_->release_all();
+      else if (auto* r = std::get_if<ResizeTo>(&in)) {
+        bool ok = x_->resize(r->w, r->h);
+        std::lock_guard lk(stats_mu_);
+        ++(ok ? resizes_ : resize_refused_);
+        if (!ok) spdlog::warn("X display: a resize to {}x{} was refused (RandR)", r->w, r->h);
+      }
+    }
+    x_->process_events();
+    if (auto cursor = x_->take_cursor()) session_.set_cursor(std::move(*cursor));
+    if (auto text = x_->take_clipboard()) session_.set_clipboard(std::move(*text), 0);
+    if (x_->has_damage() && Clk::now() >= next_capture) {
+      int old_w = frame_.width(), old_h = frame_.height();
+      Region damage = x_->capture(frame_);
+      if (frame_.width() != old_w || frame_.height() != old_h) {
+        if (old_w != 0) spdlog::info("X display resized to {}x{}", frame_.width(), frame_.height());
+        auto lk = session_.lock();
+        bool differs = session_.surface().width() != frame_.width() || session_.surface().height() != frame_.height();
+        lk.unlock();
+        if (differs) session_.resize(frame_.width(), frame_.height());
+      }
+      session_.publish(frame_, damage);
+      next_capture = Clk::now() + period;
+      std::lock_guard lk(stats_mu_);
+      ++publishes_;
+      x_stats_ = x_->stats();
+    }
+  }
+}
+
+nlohmann::json X11Source::stats() const {
+  std::lock_guard lk(stats_mu_);
+  return {{"shm", x_stats_.shm},
+          {"captures", x_stats_.captures},
+          {"full_grabs", x_stats_.full_grabs},
+          {"damage_rects", x_stats_.damage_rects},
+          {"capture_ms_mean", x_stats_.captures ? x_stats_.capture_ms_total / static_cast<double>(x_stats_.captures) : 0.0},
+          {"spare_keycodes_used", x_stats_.spare_keycodes_used},
+          {"publishes", publishes_},
+          {"resizes", resizes_},
+          {"resizes_refused", resize_refused_}};
+}
+
+}  // namespace rd

@@ -1,0 +1,195 @@
+// Real X applications streamed by rdisplay-server: attached to an Xvfb (--x11) or started
+// on a private one (-- COMMAND). The viewers' pixels must equal `xwd -root`; typing
+// (including é, € and Cyrillic), clicks, the wheel and the clipboard must reach the
+// applications; a command's exit ends the session and leaves no Xvfb behind.
+#include <signal.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "client/png_file.hpp"
+#include "tests/support/viewer.hpp"
+#include "tests/support/xvfb.hpp"
+#include "tests/support/xwd.hpp"
+
+using namespace rd;
+using namespace rd::test;
+
+namespace {
+
+std::string xwd_hash(Xvfb& x, const std::string& dir) {
+  std::string f = dir + "/root.xwd";
+  if (!x.run({"xwd", "-root", "-silent", "-out", f})) return "";
+  return read_xwd(f).hash_hex();
+}
+
+// Waits until an X client's window shows up on the display, found by its WM_CLASS
+// (or by its name, for clients like xev that set no class).
+bool window_appears(Xvfb& x, const std::string& wm_class, const std::string& by = "--class") {
+  return wait_until([&] {
+    auto w = x.run({"xdotool", "search", by, wm_class});
+    return w && !w->empty();
+  }, 20s);
+}
+
+}  // namespace
+
+TEST_CASE("e2e x11: xterm, xlogo, xclock and xeyes on Xvfb, native and RFB viewers equal xwd -root") {
+  std::string dir = scratch_dir("e2e-x11-apps");
+  Xvfb x(dir, 1024, 768);
+  std::map<std::string, std::string> env{{"DISPLAY", x.display()}};
+  Process xterm({"xterm", "-geometry", "80x24+10+10", "-e", "sh"}, dir, "xterm", env);
+  Process logo({"xlogo", "-geometry", "200x200+600+20"}, dir, "xlogo", env);
+  Process clock({"xclock", "-geometry", "200x200+600+260"}, dir, "xclock", env);
+  Process eyes({"xeyes", "-geometry", "200x150+600+500"}, dir, "xeyes", env);
+  for (const char* w : {"XTerm", "XLogo", "XClock", "XEyes"}) REQUIRE_MESSAGE(window_appears(x, w), w << " did not appear");
+  ServerProcess server(dir, {"--x11", x.display()});
+  HeadlessViewer native(dir, "native", server.url(), {});
+  HeadlessViewer rfb(dir, "rfb", server.vnc_url(), {"--vnc-encodings", "zrle"});
+  // The clock may tick: wait until each viewer holds exactly what xwd sees.
+  std::string last;
+  CHECK_MESSAGE(wait_until([&] { return (last = xwd_hash(x, dir)) == native.poll_stats()["framebuffer_hash"]; }, 30s),
+                "native viewer never matched xwd -root (" << last << ")");
+  CHECK_MESSAGE(wait_until([&] { return (last = xwd_hash(x, dir)) == rfb.poll_stats()["framebuffer_hash"]; }, 30s),
+                "RFB viewer never matched xwd -root (" << last << ")");
+  native.proc().signal(SIGTERM);
+  rfb.proc().signal(SIGTERM);
+  native.finish();
+  rfb.finish();
+  auto s = parse_json(server.stop_and_read_stats(), "server stats");
+  CHECK(s["x11"]["shm"] == true);
+  CHECK(s["x11"]["captures"].get<int>() >= 1);
+}
+
+TEST_CASE("e2e x11: typing through the viewer window reaches a shell in xterm, é, € and Cyrillic included") {
+  std::string dir = scratch_dir("e2e-x11-typing");
+  Xvfb target(dir, 800, 600);
+  std::string file = dir + "/typed.txt";
+  Process xterm({"xterm", "-u8", "-geometry", "100x30+0+0", "-e", "sh"}, dir, "xterm",
+                {{"DISPLAY", target.display()}, {"LC_ALL", "C.UTF-8"}});
+  REQUIRE(window_appears(target, "XTerm"));
+  ServerProcess server(dir, {"--x11", target.display()});
+  // The viewer's own display, where xdotool types into its window like a user.
+  Xvfb desk(dir, 1600, 1000);
+  Process viewer({kViewerBin, server.url()}, dir, "viewer", desk.env());
+  std::optional<std::string> wid;
+  REQUIRE(wait_until([&] {
+    wid = desk.run({"xdotool", "search", "--name", "^rdisplay - xterm|^rdisplay - X display"});
+    return (wid && !wid->empty()) || !viewer.running();
+  }, 20s));
+  REQUIRE_MESSAGE(wid, "viewer window not found: " << viewer.err());
+  std::string w = wid->substr(0, wid->find('\n'));
+  REQUIRE(desk.run({"xdotool", "windowfocus", "--sync", w}));
+  // Point at the xterm (focus follows the pointer without a window manager), then type.
+  REQUIRE(desk.run({"xdotool", "mousemove", "--window", w, "--sync", "200", "200"}));
+  std::string line = "printf '%s\\n' 'h\u00e9llo \u20ac \u0436\u0443\u043a' > " + file;
+  REQUIRE(desk.run({"xdotool", "type", "--delay", "30", line}));
+  REQUIRE(desk.run({"xdotool", "key", "Return"}));
+  std::string got;
+  bool arrived = wait_until([&] {
+    got = read_file(file);
+    return got == "h\u00e9llo \u20ac \u0436\u0443\u043a\n";
+  }, 20s);
+  CHECK_MESSAGE(arrived, "the file holds: '" << got << "'");
+  auto st = parse_json(server.poll_stats(), "stats");
+  CHECK(st["x11"]["spare_keycodes_used"].get<int>() >= 4);  // é, €, ж, у, к have no key on a US map
+  viewer.signal(SIGTERM);
+  server.stop_and_read_stats();
+}
+
+TEST_CASE("e2e x11: a click and a wheel turn through the viewer window reach the application") {
+  std::string dir = scratch_dir("e2e-x11-pointer");
+  Xvfb target(dir, 800, 600);
+  // Line-buffered, or xev's output would wait in a buffer until it exits.
+  Process xev({"stdbuf", "-oL", "xev", "-geometry", "300x300+100+100", "-event", "button"}, dir, "xev",
+              {{"DISPLAY", target.display()}});
+  REQUIRE(window_appears(target, "Event Tester", "--name"));
+  ServerProcess server(dir, {"--x11", target.display()});
+  Xvfb desk(dir, 1600, 1000);
+  Process viewer({kViewerBin, server.url()}, dir, "viewer", desk.env());
+  std::optional<std::string> wid;
+  REQUIRE(wait_until([&] {
+    wid = desk.run({"xdotool", "search", "--name", "^rdisplay - "});
+    return (wid && !wid->empty()) || !viewer.running();
+  }, 20s));
+  std::string w = wid->substr(0, wid->find('\n'));
+  REQUIRE(desk.run({"xdotool", "mousemove", "--window", w, "--sync", "250", "250"}));
+  REQUIRE(desk.run({"xdotool", "click", "1"}));
+  REQUIRE(desk.run({"xdotool", "click", "4"}));
+  bool seen = wait_until([&] {
+    std::string out = xev.out();
+    return out.find("ButtonPress") != std::string::npos && out.find("button 1,") != std::string::npos &&
+           out.find("button 4,") != std::string::npos;
+  }, 20s);
+  CHECK_MESSAGE(seen, "xev saw: " << xev.out());
+  viewer.signal(SIGTERM);
+  server.stop_and_read_stats();
+}
+
+TEST_CASE("e2e x11: the clipboard goes between X selections and viewers, UTF-8 both ways") {
+  std::string dir = scratch_dir("e2e-x11-clipboard");
+  Xvfb target(dir, 640, 480);
+  Process logo({"xlogo"}, dir, "xlogo", {{"DISPLAY", target.display()}});  // something to show
+  REQUIRE(window_appears(target, "XLogo"));
+  ServerProcess server(dir, {"--x11", target.display()});
+  HeadlessViewer viewer(dir, "viewer", server.url(), {});
+  REQUIRE(wait_until([&] { return viewer.poll_stats()["frames"].get<int>() > 0; }, 20s));
+  // An X client copies: the viewer gets it.
+  Process copy({"sh", "-c", "printf 'gr\u00fc\u00dfe \u20ac' | xclip -selection clipboard"}, dir, "xclip-in",
+               {{"DISPLAY", target.display()}});
+  CHECK(wait_until([&] { return viewer.poll_stats()["clipboard"] == "gr\u00fc\u00dfe \u20ac"; }, 20s));
+  // A viewer copies: X clients can paste it.
+  HeadlessViewer sender(dir, "sender", server.url(), {"--send-clipboard", "\u0436\u0443\u043a \u00e9"});
+  std::optional<std::string> pasted;
+  CHECK(wait_until([&] {
+    pasted = target.run({"xclip", "-o", "-selection", "clipboard"});
+    return pasted && *pasted == "\u0436\u0443\u043a \u00e9";
+  }, 20s));
+  for (HeadlessViewer* v : {&viewer, &sender}) v->proc().signal(SIGTERM);
+  for (HeadlessViewer* v : {&viewer, &sender}) v->finish();
+  server.stop_and_read_stats();
+}
+
+TEST_CASE("e2e x11: when the command exits, the session ends and its Xvfb, socket and lock are gone") {
+  std::string dir = scratch_dir("e2e-x11-command");
+  Process server({kServerBin, "--port", "0", "--rfb-port", "auto", "--stats", dir + "/stats.json", "--", "sh", "-c", "sleep 2"},
+                 dir, "server");
+  auto rc = server.wait(30s);
+  REQUIRE_MESSAGE(rc.has_value(), "the server did not end with its command");
+  CHECK(*rc == 0);
+  std::smatch m;
+  std::string err = server.err();
+  static const std::regex re(R"(private Xvfb on :(\d+) \([^,]*, pid (\d+)\))");
+  REQUIRE_MESSAGE(std::regex_search(err, m, re), err);
+  std::string n = m[1], pid = m[2];
+  CHECK_FALSE(std::filesystem::exists("/tmp/.X11-unix/X" + n));
+  CHECK_FALSE(std::filesystem::exists("/tmp/.X" + n + "-lock"));
+  CHECK_FALSE(std::filesystem::exists("/proc/" + pid));
+  CHECK(err.find("the application exited") != std::string::npos);
+  auto s = parse_json(read_file(dir + "/stats.json"), "stats");
+  CHECK(s["command"]["exit_status"] == 0);
+}
+
+TEST_CASE("e2e x11: a viewer's size request resizes the private Xvfb through RandR, smaller and larger") {
+  std::string dir = scratch_dir("e2e-x11-resize");
+  ServerProcess server(dir, {"--geometry", "1024x768", "--", "xlogo"});
+  for (auto [w, h] : {std::pair{800, 600}, {1600, 1000}}) {
+    std::string size = std::to_string(w) + "x" + std::to_string(h);
+    HeadlessViewer v(dir, "viewer-" + size, server.url(), {"--request-size", size});
+    bool resized = wait_until([&] {
+      auto st = v.poll_stats();
+      return st["width"] == w && st["height"] == h && st["frames"].get<int>() >= 1;
+    }, 20s);
+    CHECK_MESSAGE(resized, "the session did not become " << size);
+    v.proc().signal(SIGTERM);
+    auto vs = v.finish();
+    CHECK(vs["width"] == w);
+    CHECK(vs["height"] == h);
+  }
+  auto s = parse_json(server.stop_and_read_stats(), "server stats");
+  CHECK(s["x11"]["resizes"] == 2);
+  CHECK(s["height"] == 1000);
+}
