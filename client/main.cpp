@@ -153,6 +153,7 @@ int main(int argc, char** argv) {
   double connect_ms = static_cast<double>(rd::now_us() - connect_start) / 1000.0;
 
   rd::FrameStore store;
+  store.reset(session->width(), session->height());  // black at the hello's size until frames come
   auto idle_exit = [&] {
     if (!o.exit_when_idle_ms) return false;
     auto last = store.last_frame_time();

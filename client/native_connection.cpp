@@ -1,6 +1,9 @@
 #include "client/native_connection.hpp"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "protocol/messages.hpp"
@@ -45,9 +48,8 @@ NativeConnection::NativeConnection(const std::string& host, std::uint16_t port, 
   io_.restart();
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 
-  // Handshake (blocking, bounded by a receive timeout on the socket).
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-  ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  // Handshake (blocking, bounded by a deadline).
+  read_deadline_ = std::chrono::steady_clock::now() + timeout;
   send(encode(hello));
   RawMessage m;
   try {
@@ -73,8 +75,7 @@ NativeConnection::NativeConnection(const std::string& host, std::uint16_t port, 
   if (server_hello_.version_major != kVersionMajor)
     throw ConnectError("the server speaks protocol version " + std::to_string(server_hello_.version_major) +
                        ", this viewer speaks " + std::to_string(kVersionMajor) + "; update one of them");
-  tv = {};
-  ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  read_deadline_.reset();
   max_in_ = hello.max_message;
 }
 
@@ -88,19 +89,39 @@ void NativeConnection::read_exact(std::uint8_t* p, std::size_t n) {
     if (rpos_ == rend_) {
       // Large bodies go straight into place; small reads refill the buffer.
       if (n >= rbuf_.size()) {
-        std::size_t got = asio::read(socket_, asio::buffer(p, n));
-        bytes_in_ += got;
-        return;
+        std::size_t got = read_some(p, n);
+        p += got;
+        n -= got;
+        continue;
       }
       rpos_ = 0;
-      rend_ = socket_.read_some(asio::buffer(rbuf_));
-      bytes_in_ += rend_;
+      rend_ = read_some(rbuf_.data(), rbuf_.size());
     }
     std::size_t take = std::min(n, rend_ - rpos_);
     std::memcpy(p, rbuf_.data() + rpos_, take);
     rpos_ += take;
     p += take;
     n -= take;
+  }
+}
+
+std::size_t NativeConnection::read_some(std::uint8_t* p, std::size_t n) {
+  for (;;) {
+    if (read_deadline_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*read_deadline_ - std::chrono::steady_clock::now());
+      pollfd pfd{socket_.native_handle(), POLLIN, 0};
+      int r = left.count() > 0 ? ::poll(&pfd, 1, static_cast<int>(left.count())) : 0;
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) throw std::system_error(asio::error::timed_out);
+    }
+    asio::error_code ec;
+    std::size_t got = socket_.read_some(asio::buffer(p, n), ec);
+    // A signal (SIGUSR1 asks for stats) may interrupt a wait inside asio; that is not a
+    // failure of the connection.
+    if (ec == asio::error::interrupted) continue;
+    if (ec) throw std::system_error(ec);
+    bytes_in_ += got;
+    return got;
   }
 }
 

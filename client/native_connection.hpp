@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -43,6 +44,7 @@ class NativeConnection : public ViewerLink {
 
  private:
   void read_exact(std::uint8_t* p, std::size_t n);
+  std::size_t read_some(std::uint8_t* p, std::size_t n);
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
   std::mutex send_mu_;
@@ -52,6 +54,8 @@ class NativeConnection : public ViewerLink {
   // Reads go through this buffer: one recv() usually brings many small messages.
   Bytes rbuf_;
   std::size_t rpos_ = 0, rend_ = 0;
+  // Set while the handshake runs: a read past it fails with timed_out.
+  std::optional<std::chrono::steady_clock::time_point> read_deadline_;
 };
 
 }  // namespace rd

@@ -9,6 +9,9 @@ namespace rd {
 
 SdlWindow::SdlWindow(FrameStore& store, ViewerLink& link, int width, int height, WindowOptions opts)
     : store_(store), link_(link), opts_(std::move(opts)), keys_([this](std::uint32_t ks, bool down) { link_.send_key(ks, down); }) {
+  // A click on the window when it is not focused still reaches the remote side, as in
+  // any VNC viewer (SDL would otherwise spend it on focusing the window).
+  SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
   if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0)
     throw std::runtime_error(std::string("cannot open a window (") + SDL_GetError() + "); use --headless without a display");
   wake_event_ = SDL_RegisterEvents(1);
@@ -22,12 +25,15 @@ SdlWindow::SdlWindow(FrameStore& store, ViewerLink& link, int width, int height,
     win_h = std::min(win_h, dm.h - 80);
   }
   window_ = SDL_CreateWindow(opts_.title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, std::max(64, win_w),
-                             std::max(64, win_h), SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+                             std::max(64, win_h), SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | SDL_WINDOW_HIDDEN);
   if (!window_) throw std::runtime_error(std::string("cannot create a window: ") + SDL_GetError());
   renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
   if (!renderer_) renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
   if (!renderer_) throw std::runtime_error(std::string("cannot create a renderer: ") + SDL_GetError());
   SDL_RenderSetLogicalSize(renderer_, fb_w_, fb_h_);  // fit, aspect kept; input mapped back
+  // Shown only now: an OpenGL renderer makes SDL recreate the X window, and the one the
+  // user (or a window manager, or xdotool) first saw would be gone.
+  SDL_ShowWindow(window_);
   SDL_StartTextInput();
 }
 
@@ -66,6 +72,7 @@ void SdlWindow::apply(FrameStore::Update& u) {
   }
   if (u.resized || !texture_) {
     store_.with_pixels([&](const Surface& px) {
+      if (px.empty()) return;  // nothing received yet: keep the size the hello gave
       fb_w_ = px.width();
       fb_h_ = px.height();
     });
@@ -123,7 +130,8 @@ void SdlWindow::handle(const SDL_Event& ev) {
                         : ev.button.button == SDL_BUTTON_RIGHT ? 4 : 0;
       if (ev.type == SDL_MOUSEBUTTONDOWN) buttons_ |= bit;
       else buttons_ &= ~bit;
-      send_pointer(ev.button.x, ev.button.y);
+      // At the pointer's last position: SDL's X11 backend sometimes reports buttons at 0,0.
+      send_pointer(pointer_x_, pointer_y_);
       break;
     }
     case SDL_MOUSEWHEEL: {

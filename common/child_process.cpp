@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,6 +25,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     if (!out_path.empty()) ::dup2(::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
     if (!err_path.empty()) ::dup2(::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
     ::setpgid(0, 0);  // signals to the parent's group (a terminal's Ctrl-C) do not reach it
+    // Nor does it outlive its parent. The signal fires when the spawning *thread* ends,
+    // so spawn from a thread that lives as long as the child should (main, here).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

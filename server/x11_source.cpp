@@ -69,7 +69,10 @@ void X11Source::run() {
     }
     for (const Input& in : inputs) {
       if (auto* k = std::get_if<KeyEvent>(&in)) x_->key(k->keysym, k->down);
-      else if (auto* p = std::get_if<PointerEvent>(&in)) x_->pointer(p->x, p->y, p->buttons);
+      else if (auto* p = std::get_if<PointerEvent>(&in)) {
+        spdlog::debug("X input: pointer {},{} buttons {}", p->x, p->y, p->buttons);
+        x_->pointer(p->x, p->y, p->buttons);
+      }
       else if (auto* w = std::get_if<WheelEvent>(&in)) x_->wheel(w->x, w->y, w->dx, w->dy);
       else if (auto* c = std::get_if<ClipboardText>(&in)) x_->set_clipboard(c->utf8);
       else if (std::holds_alternative<ReleaseAll>(in)) x_->release_all();

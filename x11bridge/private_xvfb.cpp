@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,7 +29,12 @@ PrivateXvfb::PrivateXvfb(int width, int height) {
     std::string fd = std::to_string(fds[1]);
     std::string screen = std::to_string(width) + "x" + std::to_string(height) + "x24";
     ::setpgid(0, 0);  // a Ctrl-C meant for the server is not Xvfb's
-    ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-nolisten", "tcp", "-screen", "0", screen.c_str(), nullptr);
+    // Nor does it outlive a server that was killed (fires when the spawning thread ends).
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    // -noreset: without it the server resets whenever its last client leaves (between
+    // two short-lived commands, say), dropping anyone who connects meanwhile.
+    ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-nolisten", "tcp", "-noreset", "-screen", "0", screen.c_str(),
+             nullptr);
     ::_exit(127);
   }
   ::close(fds[1]);

@@ -1,6 +1,12 @@
 // Hostile bytes on the native port: each bad connection gets an Error naming the
 // problem and is closed, the server logs why, and a well-behaved viewer watching the
 // same session ends with the exact screen.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 
 #include "protocol/handshake.hpp"
@@ -130,4 +136,31 @@ TEST_CASE("e2e bad input: every malformed connection is refused, the good viewer
   CHECK(gv["framebuffer_hash"] == s["surface_hash"]);
   CHECK(gv["end_reason"] == "idle");
   CHECK(s["viewers"].size() == cases.size() + 2);
+}
+
+TEST_CASE("e2e viewer: a peer that accepts but never says hello times out clearly, SIGUSR1 meanwhile is harmless") {
+  std::string dir = scratch_dir("e2e-silent-peer");
+  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  REQUIRE(lfd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(lfd, 1) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string url = "rdisplay://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  Process viewer({kViewerBin, url, "--headless", "--stats", dir + "/stats.json", "--connect-timeout", "3000"}, dir, "viewer");
+  int cfd = -1;
+  REQUIRE(wait_until([&] { return (cfd = ::accept(lfd, nullptr, nullptr)) >= 0 || !viewer.running(); }, 10s));
+  REQUIRE(cfd >= 0);
+  // The viewer now waits for the hello; stats requests must not end that wait.
+  for (int i = 0; i < 3; ++i) CHECK(viewer.signal_when_caught(SIGUSR1));
+  auto rc = viewer.wait(20s);
+  REQUIRE(rc.has_value());
+  CHECK(*rc != 0);
+  CHECK_MESSAGE(viewer.err().find("no rdisplay hello came back (Connection timed out)") != std::string::npos,
+                "viewer said: " << viewer.err());
+  ::close(cfd);
+  ::close(lfd);
 }

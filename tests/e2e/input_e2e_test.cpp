@@ -34,7 +34,7 @@ TEST_CASE("e2e input: keys typed and a drag in the viewer window reach the deskt
   // The window appears once connected; find it by title.
   std::optional<std::string> wid;
   REQUIRE(wait_until([&] {
-    wid = x.run({"xdotool", "search", "--name", "^rdisplay - desktop"});
+    wid = x.run({"xdotool", "search", "--onlyvisible", "--name", "^rdisplay - desktop"});
     return (wid && !wid->empty()) || !viewer.running();
   }, 20s));
   REQUIRE_MESSAGE(wid, "viewer window not found; viewer stderr: " << viewer.err());

@@ -26,11 +26,19 @@ std::string xwd_hash(Xvfb& x, const std::string& dir) {
   return read_xwd(f).hash_hex();
 }
 
+// Input events the server has received from its native viewers so far.
+int input_events(ServerProcess& server) {
+  int n = 0;
+  nlohmann::json stats = parse_json(server.poll_stats(), "stats");  // alive through the loop
+  for (const auto& v : stats["viewers"]) n += v["input_events"].get<int>();
+  return n;
+}
+
 // Waits until an X client's window shows up on the display, found by its WM_CLASS
 // (or by its name, for clients like xev that set no class).
 bool window_appears(Xvfb& x, const std::string& wm_class, const std::string& by = "--class") {
   return wait_until([&] {
-    auto w = x.run({"xdotool", "search", by, wm_class});
+    auto w = x.run({"xdotool", "search", "--onlyvisible", by, wm_class});
     return w && !w->empty();
   }, 20s);
 }
@@ -45,7 +53,7 @@ TEST_CASE("e2e x11: xterm, xlogo, xclock and xeyes on Xvfb, native and RFB viewe
   Process logo({"xlogo", "-geometry", "200x200+600+20"}, dir, "xlogo", env);
   Process clock({"xclock", "-geometry", "200x200+600+260"}, dir, "xclock", env);
   Process eyes({"xeyes", "-geometry", "200x150+600+500"}, dir, "xeyes", env);
-  for (const char* w : {"XTerm", "XLogo", "XClock", "XEyes"}) REQUIRE_MESSAGE(window_appears(x, w), w << " did not appear");
+  for (const char* w : {"XTerm", "XLogo", "XClock", "XEyes"}) REQUIRE_MESSAGE(window_appears(x, w), std::string(w) << " did not appear");
   ServerProcess server(dir, {"--x11", x.display()});
   HeadlessViewer native(dir, "native", server.url(), {});
   HeadlessViewer rfb(dir, "rfb", server.vnc_url(), {"--vnc-encodings", "zrle"});
@@ -77,7 +85,7 @@ TEST_CASE("e2e x11: typing through the viewer window reaches a shell in xterm, Ã
   Process viewer({kViewerBin, server.url()}, dir, "viewer", desk.env());
   std::optional<std::string> wid;
   REQUIRE(wait_until([&] {
-    wid = desk.run({"xdotool", "search", "--name", "^rdisplay - xterm|^rdisplay - X display"});
+    wid = desk.run({"xdotool", "search", "--onlyvisible", "--name", "^rdisplay - xterm|^rdisplay - X display"});
     return (wid && !wid->empty()) || !viewer.running();
   }, 20s));
   REQUIRE_MESSAGE(wid, "viewer window not found: " << viewer.err());
@@ -85,6 +93,8 @@ TEST_CASE("e2e x11: typing through the viewer window reaches a shell in xterm, Ã
   REQUIRE(desk.run({"xdotool", "windowfocus", "--sync", w}));
   // Point at the xterm (focus follows the pointer without a window manager), then type.
   REQUIRE(desk.run({"xdotool", "mousemove", "--window", w, "--sync", "200", "200"}));
+  // The viewer is taking input once the server has seen the pointer move.
+  REQUIRE(wait_until([&] { return input_events(server) >= 1; }, 20s));
   std::string line = "printf '%s\\n' 'h\u00e9llo \u20ac \u0436\u0443\u043a' > " + file;
   REQUIRE(desk.run({"xdotool", "type", "--delay", "30", line}));
   REQUIRE(desk.run({"xdotool", "key", "Return"}));
@@ -112,11 +122,13 @@ TEST_CASE("e2e x11: a click and a wheel turn through the viewer window reach the
   Process viewer({kViewerBin, server.url()}, dir, "viewer", desk.env());
   std::optional<std::string> wid;
   REQUIRE(wait_until([&] {
-    wid = desk.run({"xdotool", "search", "--name", "^rdisplay - "});
+    wid = desk.run({"xdotool", "search", "--onlyvisible", "--name", "^rdisplay - "});
     return (wid && !wid->empty()) || !viewer.running();
   }, 20s));
   std::string w = wid->substr(0, wid->find('\n'));
   REQUIRE(desk.run({"xdotool", "mousemove", "--window", w, "--sync", "250", "250"}));
+  // The viewer is taking input once the server has seen the pointer move.
+  REQUIRE(wait_until([&] { return input_events(server) >= 1; }, 20s));
   REQUIRE(desk.run({"xdotool", "click", "1"}));
   REQUIRE(desk.run({"xdotool", "click", "4"}));
   bool seen = wait_until([&] {

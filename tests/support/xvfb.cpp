@@ -15,12 +15,15 @@ Xvfb::Xvfb(const std::string& dir, int width, int height, const std::string& bin
   if (!std::filesystem::exists("/usr/bin/" + binary))
     FAIL(binary << " is not installed: run the README's test command (scripts/test.sh), which installs it");
   static int instance = 0;  // several X servers may share a scratch folder
-  std::string name = binary + "-" + std::to_string(instance++);
+  name_ = binary + "-" + std::to_string(instance++);
+  const std::string& name = name_;
   std::string fd_file = dir + "/" + name + "-display";
   // -displayfd writes the display number to a descriptor; point it at a file.
   std::string geometry = binary == "Xvnc" ? "-geometry " + std::to_string(width) + "x" + std::to_string(height) + " -depth 24"
                                           : "-screen 0 " + std::to_string(width) + "x" + std::to_string(height) + "x24";
-  std::string cmd = "exec " + binary + " -displayfd 3 -nolisten tcp " + geometry;
+  // -noreset: an X server resets when its last client leaves, and a client connecting
+  // during the reset is dropped ("Can't open display"); tests connect and leave often.
+  std::string cmd = "exec " + binary + " -displayfd 3 -nolisten tcp -noreset " + geometry;
   for (const auto& a : extra_args) cmd += " " + a;
   cmd += " 3>" + fd_file;
   proc_ = std::make_unique<Process>(std::vector<std::string>{"/bin/sh", "-c", cmd}, dir, name);
@@ -42,7 +45,7 @@ Xvfb::~Xvfb() {
 }
 
 std::optional<std::string> Xvfb::run(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
-  Process p(argv, dir_, "xcmd" + std::to_string(run_count_++), {{"DISPLAY", display_}});
+  Process p(argv, dir_, name_ + "-cmd" + std::to_string(run_count_++), {{"DISPLAY", display_}});
   auto rc = p.wait(timeout);
   if (!rc || *rc != 0) {
     MESSAGE(argv[0] << " failed: " << p.err());

@@ -21,6 +21,7 @@ class Xvfb {
 
  private:
   std::string dir_;
+  std::string name_;  // prefix of this server's files in dir_
   std::unique_ptr<Process> proc_;
   std::string display_;
   int run_count_ = 0;
