@@ -14,11 +14,13 @@ RDISPLAY_PACKAGES=(
   libzstd-dev libturbojpeg0-dev libxxhash-dev libfreetype-dev fonts-dejavu-core libpng-dev
   libsdl2-dev libasio-dev libcli11-dev libspdlog-dev nlohmann-json3-dev doctest-dev
   libvncserver-dev novnc
+  libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxrandr-dev xvfb
 )
 # What the tests start besides our own programs: a private X display and input for the
-# viewer window, and the real VNC peers (viewers, servers, a browser for noVNC).
+# viewer window, real X programs to stream (xterm, x11-apps; xev and xclip watch input
+# and the clipboard), and the real VNC peers (viewers, servers, a browser for noVNC).
 RDISPLAY_TEST_PACKAGES=(
-  xvfb xdotool x11-apps
+  xvfb xdotool x11-apps xterm x11-utils xclip coreutils
   vncsnapshot tigervnc-viewer tigervnc-standalone-server x11vnc chromium
 )
 RDISPLAY_PLAYWRIGHT=playwright-core@1.49.1

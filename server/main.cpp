@@ -47,6 +47,7 @@ struct Options {
   std::string password_file;
   std::string x11;
   bool keep_session = false;
+  bool no_shm = false;
   std::vector<std::string> command;
 };
 
@@ -95,6 +96,7 @@ int main(int argc, char** argv) {
   cli.add_option("--password-file", o.password_file,
                  "VNC passwords for RFB viewers: one per line; lines after __BEGIN_VIEWONLY__ are view-only");
   auto* x11_opt = cli.add_option("--x11", o.x11, "stream an existing X display, e.g. :0");
+  cli.add_flag("--no-shm", o.no_shm, "X: capture with XGetImage, not shared memory (for X servers that refuse XShm oddly)");
   cli.add_flag("--keep-session", o.keep_session, "with a command: keep serving its X display after it exits");
   cli.add_option("command", o.command, "after --: start a private Xvfb, run this command in it, stream it")
       ->excludes(x11_opt);
@@ -151,7 +153,7 @@ int main(int argc, char** argv) {
   }
   if (x_mode) {
     try {
-      xdisplay = std::make_unique<rd::X11Display>(o.x11);
+      xdisplay = std::make_unique<rd::X11Display>(o.x11, !o.no_shm);
     } catch (const std::exception& e) {
       return fail(e.what());
     }
@@ -243,7 +245,7 @@ int main(int argc, char** argv) {
   } else {
     // Captures follow the screen's changes, at most 60 a second (or --fps when given).
     int capture_fps = cli.get_option("--fps")->count() > 0 && o.fps > 0 ? o.fps : 60;
-    source = std::make_unique<rd::X11Source>(session, std::move(xdisplay), capture_fps);
+    source = std::make_unique<rd::X11Source>(session, std::move(xdisplay), capture_fps, xvfb != nullptr);
   }
   session.set_input_sink(source.get());
   session.set_viewer_listener([&] { source->viewers_changed(); });

@@ -8,8 +8,8 @@
 
 namespace rd {
 
-X11Source::X11Source(Session& session, std::unique_ptr<X11Display> display, int max_fps)
-    : session_(session), x_(std::move(display)), max_fps_(max_fps > 0 ? max_fps : 60) {
+X11Source::X11Source(Session& session, std::unique_ptr<X11Display> display, int max_fps, bool resizable)
+    : session_(session), x_(std::move(display)), max_fps_(max_fps > 0 ? max_fps : 60), resizable_(resizable) {
   width_ = x_->width();
   height_ = x_->height();
   if (::pipe(wake_) != 0) throw std::runtime_error("pipe failed");
@@ -77,10 +77,11 @@ void X11Source::run() {
       else if (auto* c = std::get_if<ClipboardText>(&in)) x_->set_clipboard(c->utf8);
       else if (std::holds_alternative<ReleaseAll>(in)) x_->release_all();
       else if (auto* r = std::get_if<ResizeTo>(&in)) {
-        bool ok = x_->resize(r->w, r->h);
+        bool ok = resizable_ && x_->resize(r->w, r->h);
         std::lock_guard lk(stats_mu_);
         ++(ok ? resizes_ : resize_refused_);
-        if (!ok) spdlog::warn("X display: a resize to {}x{} was refused (RandR)", r->w, r->h);
+        if (!resizable_) spdlog::info("X display: not resizing to {}x{}, the display is not this session's own", r->w, r->h);
+        else if (!ok) spdlog::warn("X display: a resize to {}x{} was refused (RandR)", r->w, r->h);
       }
     }
     x_->process_events();

@@ -19,7 +19,9 @@ namespace rd {
 class X11Source : public Source {
  public:
   // Takes over an open display; the session must have its size.
-  X11Source(Session& session, std::unique_ptr<X11Display> display, int max_fps);
+  // resizable: viewers' size requests go to RandR. Only for an X server the session
+  // owns (its private Xvfb): resizing a desktop someone sits at is not a viewer's call.
+  X11Source(Session& session, std::unique_ptr<X11Display> display, int max_fps, bool resizable);
   ~X11Source() override;
 
   int width() const { return width_; }
@@ -52,6 +54,7 @@ class X11Source : public Source {
   std::unique_ptr<X11Display> x_;
   int width_ = 0, height_ = 0;
   int max_fps_;
+  bool resizable_;
   int wake_[2] = {-1, -1};
   std::mutex mu_;
   std::deque<Input> inputs_;

@@ -46,6 +46,7 @@ struct X11Display::Impl {
   Visual* visual = nullptr;
   int depth = 0, w = 0, h = 0;
 
+  bool want_shm = true;  // false: XGetImage only
   bool shm = false;
   XShmSegmentInfo shminfo{};
   XImage* shm_image = nullptr;
@@ -228,7 +229,7 @@ struct X11Display::Impl {
   }
 };
 
-X11Display::X11Display(const std::string& name) : impl_(std::make_unique<Impl>()) {
+X11Display::X11Display(const std::string& name, bool use_shm) : impl_(std::make_unique<Impl>()) {
   Impl& im = *impl_;
   XSetErrorHandler(record_x_error);
   im.dpy = XOpenDisplay(name.c_str());
@@ -250,7 +251,8 @@ X11Display::X11Display(const std::string& name) : impl_(std::make_unique<Impl>()
   im.scratch = XFixesCreateRegion(im.dpy, nullptr, 0);
   XFixesSelectCursorInput(im.dpy, im.root, XFixesDisplayCursorNotifyMask);
   XSelectInput(im.dpy, im.root, StructureNotifyMask);
-  im.init_shm();
+  im.want_shm = use_shm;
+  if (im.want_shm) im.init_shm();
   im.stats.shm = im.shm;
   im.find_spares();
   XTestGrabControl(im.dpy, True);  // input goes through even during a server grab
@@ -327,7 +329,7 @@ Region X11Display::capture(Surface& frame) {
   Rect screen{0, 0, im.w, im.h};
   bool full = im.size_changed || frame.width() != im.w || frame.height() != im.h;
   if (full) {
-    if (im.size_changed || (im.shm && (im.shm_image->width != im.w || im.shm_image->height != im.h))) im.init_shm();
+    if (im.want_shm && (im.size_changed || (im.shm && (im.shm_image->width != im.w || im.shm_image->height != im.h)))) im.init_shm();
     im.size_changed = false;
     frame.resize(im.w, im.h);
   }
@@ -350,7 +352,19 @@ Region X11Display::capture(Surface& frame) {
     ++im.stats.full_grabs;
   }
   if (!out.empty()) {
-    if (im.shm) {
+    Rect box = out.bounds();
+    if (im.shm && box.area() * 2 < screen.area()) {
+      // Small damage: have the server write just the damaged box into the segment (a
+      // header-only image over the same memory, pitched to the box), not the screen.
+      XImage* part = XShmCreateImage(im.dpy, im.visual, static_cast<unsigned>(im.depth), ZPixmap, im.shminfo.shmaddr,
+                                     &im.shminfo, static_cast<unsigned>(box.w), static_cast<unsigned>(box.h));
+      if (part && XShmGetImage(im.dpy, im.root, part, box.x, box.y, AllPlanes))
+        for (const Rect& r : out.rects()) Impl::copy_image(part, box.x, box.y, r, frame);
+      if (part) {
+        part->data = nullptr;  // the segment's, not the image's to free
+        XDestroyImage(part);
+      }
+    } else if (im.shm) {
       XShmGetImage(im.dpy, im.root, im.shm_image, 0, 0, AllPlanes);
       for (const Rect& r : out.rects()) Impl::copy_image(im.shm_image, 0, 0, r, frame);
     } else {

@@ -22,7 +22,8 @@ namespace rd {
 // into the caller's surface.
 class X11Display {
  public:
-  explicit X11Display(const std::string& name);  // throws std::runtime_error
+  // use_shm false captures with XGetImage even where XShm would work (x11vnc's -noshm).
+  explicit X11Display(const std::string& name, bool use_shm = true);  // throws std::runtime_error
   ~X11Display();
   X11Display(const X11Display&) = delete;
   X11Display& operator=(const X11Display&) = delete;

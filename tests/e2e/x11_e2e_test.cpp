@@ -45,7 +45,7 @@ bool window_appears(Xvfb& x, const std::string& wm_class, const std::string& by 
 
 }  // namespace
 
-TEST_CASE("e2e x11: xterm, xlogo, xclock and xeyes on Xvfb, native and RFB viewers equal xwd -root") {
+TEST_CASE("e2e x11: xterm, xlogo, xclock and xeyes on Xvfb, native and RFB viewers equal xwd -root, XShm or not") {
   std::string dir = scratch_dir("e2e-x11-apps");
   Xvfb x(dir, 1024, 768);
   std::map<std::string, std::string> env{{"DISPLAY", x.display()}};
@@ -63,13 +63,31 @@ TEST_CASE("e2e x11: xterm, xlogo, xclock and xeyes on Xvfb, native and RFB viewe
                 "native viewer never matched xwd -root (" << last << ")");
   CHECK_MESSAGE(wait_until([&] { return (last = xwd_hash(x, dir)) == rfb.poll_stats()["framebuffer_hash"]; }, 30s),
                 "RFB viewer never matched xwd -root (" << last << ")");
+  // A few characters typed into xterm: a small change, read from the screen by itself.
+  std::string before = xwd_hash(x, dir);
+  REQUIRE(x.run({"xdotool", "mousemove", "--sync", "100", "100"}));
+  REQUIRE(x.run({"xdotool", "type", "--delay", "20", "echo small"}));
+  CHECK_MESSAGE(wait_until([&] {
+    last = xwd_hash(x, dir);
+    return last != before && last == native.poll_stats()["framebuffer_hash"];
+  }, 30s), "after typing, the native viewer never matched xwd -root (" << last << ")");
   native.proc().signal(SIGTERM);
   rfb.proc().signal(SIGTERM);
   native.finish();
   rfb.finish();
   auto s = parse_json(server.stop_and_read_stats(), "server stats");
   CHECK(s["x11"]["shm"] == true);
-  CHECK(s["x11"]["captures"].get<int>() >= 1);
+  CHECK(s["x11"]["captures"].get<int>() > s["x11"]["full_grabs"].get<int>());  // the typing was read in pieces
+
+  // The XGetImage path (where an X server refuses shared memory) shows the same.
+  ServerProcess plain(dir, {"--x11", x.display(), "--no-shm"}, "server-no-shm");
+  HeadlessViewer v(dir, "no-shm", plain.url(), {});
+  CHECK_MESSAGE(wait_until([&] { return (last = xwd_hash(x, dir)) == v.poll_stats()["framebuffer_hash"]; }, 30s),
+                "viewer of the XGetImage server never matched xwd -root (" << last << ")");
+  v.proc().signal(SIGTERM);
+  v.finish();
+  auto ps = parse_json(plain.stop_and_read_stats(), "no-shm server stats");
+  CHECK(ps["x11"]["shm"] == false);
 }
 
 TEST_CASE("e2e x11: typing through the viewer window reaches a shell in xterm, é, € and Cyrillic included") {
@@ -185,7 +203,7 @@ TEST_CASE("e2e x11: when the command exits, the session ends and its Xvfb, socke
   CHECK(s["command"]["exit_status"] == 0);
 }
 
-TEST_CASE("e2e x11: a viewer's size request resizes the private Xvfb through RandR, smaller and larger") {
+TEST_CASE("e2e x11: a viewer's size request resizes the private Xvfb through RandR, smaller and larger, never an attached display") {
   std::string dir = scratch_dir("e2e-x11-resize");
   ServerProcess server(dir, {"--geometry", "1024x768", "--", "xlogo"});
   for (auto [w, h] : {std::pair{800, 600}, {1600, 1000}}) {
@@ -204,4 +222,15 @@ TEST_CASE("e2e x11: a viewer's size request resizes the private Xvfb through Ran
   auto s = parse_json(server.stop_and_read_stats(), "server stats");
   CHECK(s["x11"]["resizes"] == 2);
   CHECK(s["height"] == 1000);
+
+  // A display the session does not own (--x11) keeps its size.
+  Xvfb desk(dir, 1024, 768);
+  ServerProcess attached(dir, {"--x11", desk.display()}, "server-attached");
+  HeadlessViewer v(dir, "viewer-attached", attached.url(), {"--request-size", "800x600"});
+  CHECK(wait_until([&] { return parse_json(attached.poll_stats(), "stats")["x11"]["resizes_refused"] == 1; }, 20s));
+  auto info = desk.run({"xdpyinfo"});
+  REQUIRE(info);
+  CHECK(info->find("1024x768 pixels") != std::string::npos);
+  v.proc().signal(SIGTERM);
+  CHECK(v.finish()["width"] == 1024);
 }

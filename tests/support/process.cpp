@@ -106,11 +106,12 @@ std::optional<std::string> Process::wait_for_line(const std::string& needle, std
   return found;
 }
 
-ServerProcess::ServerProcess(const std::string& dir, std::vector<std::string> args) : stats_(dir + "/server-stats.json") {
+ServerProcess::ServerProcess(const std::string& dir, std::vector<std::string> args, const std::string& name)
+    : stats_(dir + "/" + name + "-stats.json") {
   // A free RFB port too (tests run in parallel): libvncserver scans up from 5900.
   std::vector<std::string> argv{kServerBin, "--port", "0", "--rfb-port", "auto", "--stats", stats_};
   argv.insert(argv.end(), args.begin(), args.end());
-  proc_ = std::make_unique<Process>(argv, dir, "server");
+  proc_ = std::make_unique<Process>(argv, dir, name);
   auto line = proc_->wait_for_line("listening on", 20s);
   if (!line) FAIL("server did not start; stderr:\n" << proc_->err());
   int port = listening_port(*line);

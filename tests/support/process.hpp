@@ -54,7 +54,8 @@ std::string read_file(const std::string& path);
 // The rdisplay-server with a built-in app on a free port; waits until it listens.
 class ServerProcess {
  public:
-  ServerProcess(const std::string& dir, std::vector<std::string> args);
+  // name prefixes its files in dir (stats, stdout, stderr): several servers may share it.
+  ServerProcess(const std::string& dir, std::vector<std::string> args, const std::string& name = "server");
   std::uint16_t port() const { return port_; }
   int rfb_port() const { return rfb_port_; }
   int web_port() const { return web_port_; }
