@@ -29,6 +29,7 @@ struct Scenario {
   std::vector<std::string> viewer_args;
   std::string baseline;  // name of the scenario this one is compared with ("" for none)
   bool rfb = false;      // the viewer opens the RFB front (vnc://) instead of the native port
+  std::vector<std::string> server_args = {};
 };
 
 struct Paths {
@@ -41,6 +42,7 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
   std::vector<std::string> sargs{p.server, "--app", sc.app, "--geometry", sc.geometry, "--fps", std::to_string(sc.fps),
                                  "--frames", std::to_string(sc.frames), "--port", "0", "--stats", base + "-server.json",
                                  "--log-level", "warn", "--wait-for-viewer", "--rfb-port", sc.rfb ? "auto" : "0"};
+  sargs.insert(sargs.end(), sc.server_args.begin(), sc.server_args.end());
   ChildProcess server(sargs, base + "-server.out", base + "-server.err");
   std::string url;
   for (int i = 0; i < 4000 && url.empty(); ++i) {
@@ -124,6 +126,15 @@ int main(int argc, char** argv) {
       {"photo-lossless", "photo", "1280x800", 30, 240, {}, "photo-raw"},
       {"photo-auto-q80", "photo", "1280x800", 30, 240, {"--quality", "80"}, "photo-raw"},
   };
+  // Scroll detection: the terminal's pixels with and without CopyRect.
+  scenarios.push_back({"scroll-terminal-off", "terminal", "1280x800", 30, 300, {}, "", false, {"--scroll-detection", "off"}});
+  scenarios.push_back({"scroll-terminal-on", "terminal", "1280x800", 30, 300, {}, "scroll-terminal-off"});
+  scenarios.push_back({"scroll-desktop-off", "desktop", "1280x800", 30, 300, {}, "", false, {"--scroll-detection", "off"}});
+  scenarios.push_back({"scroll-desktop-on", "desktop", "1280x800", 30, 300, {}, "scroll-desktop-off"});
+  // What keeping each viewer's screen costs where nothing scrolls.
+  scenarios.push_back({"scroll-video-off", "video", "1920x1080", 60, video_frames, {"--codec", "jpeg", "--quality", "80"}, "", false,
+                       {"--scroll-detection", "off"}});
+  scenarios.push_back({"scroll-video-on", "video", "1920x1080", 60, video_frames, {"--codec", "jpeg", "--quality", "80"}, "scroll-video-off"});
   // The RFB front (libvncserver's encoders) against native pixels on the same apps.
   for (const auto& [app, geom, fps, frames] : std::vector<std::tuple<std::string, std::string, int, int>>{
            {"desktop", "1280x800", 30, 300}, {"terminal", "1280x800", 30, 300}, {"photo", "1280x800", 30, 240},

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "codecs/op_batch.hpp"
+#include "codecs/raster.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/clock.hpp"
 
@@ -93,6 +94,20 @@ void StreamReceiver::receive_loop() {
           decode_us += now_us() - t0;
           latch.done();
         });
+        break;
+      }
+      case MsgType::CopyRect: {
+        if (!in_frame) throw DecodeError("CopyRect outside a frame");
+        CopyRectMsg c = decode_copy_rect(m.body);
+        if (!decoded_.bounds().contains(c.dst) || !decoded_.bounds().contains(c.src()))
+          throw DecodeError("CopyRect from or to outside the screen");
+        // It moves what the frame's earlier messages left: they land first.
+        latch.wait();
+        ops_running = false;
+        copy_area(decoded_, c.src(), c.dst.x, c.dst.y, decoded_.bounds());
+        frame_region.add(c.dst);
+        stats_.copy_bytes += m.body.size() + kHeaderSize;
+        ++stats_.copies;
         break;
       }
       case MsgType::OpsBatch: {

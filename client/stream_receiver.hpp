@@ -20,6 +20,7 @@ struct ReceiverStats {
   std::uint64_t first_frame_us = 0, last_frame_us = 0;
   std::uint64_t pings = 0;
   std::uint64_t ops_bytes = 0, ops_batches = 0, ops = 0;  // command encoding
+  std::uint64_t copy_bytes = 0, copies = 0;               // scrolls (CopyRect)
   std::uint64_t pixel_bytes = 0;                          // TileUpdate messages
 };
 

@@ -32,6 +32,8 @@ nlohmann::json receiver_stats_json(const ReceiverStats& s) {
           {"codecs", codecs},
           {"ops_bytes", s.ops_bytes},
           {"ops_batches", s.ops_batches},
+          {"copy_bytes", s.copy_bytes},
+          {"copies", s.copies},
           {"ops", s.ops},
           {"pixel_bytes", s.pixel_bytes},
           {"pings", s.pings}};

@@ -17,8 +17,9 @@ enum Capability : std::uint32_t {
   kCapResize = 1u << 1,  // Resize messages
   kCapPing = 1u << 2,    // Ping/Pong keepalive and round-trip measurement
   kCapClipboard = 1u << 3,  // Clipboard messages both ways
+  kCapCopyRect = 1u << 4,   // CopyRect messages (scrolls and moves found in the pixels)
 };
-constexpr std::uint32_t kCapsV1 = kCapCursor | kCapResize | kCapPing | kCapClipboard;
+constexpr std::uint32_t kCapsV1 = kCapCursor | kCapResize | kCapPing | kCapClipboard | kCapCopyRect;
 
 enum class Encoding : std::uint8_t { Pixels = 0, Ops = 1, Auto = 2 };
 const char* encoding_name(Encoding e);

@@ -37,6 +37,7 @@ const char* msg_type_name(std::uint8_t type) {
     case MsgType::FrameEnd: return "FrameEnd";
     case MsgType::Cursor: return "Cursor";
     case MsgType::Resize: return "Resize";
+    case MsgType::CopyRect: return "CopyRect";
     case MsgType::Ping: return "Ping";
     case MsgType::OpsBatch: return "OpsBatch";
     case MsgType::Key: return "Key";
@@ -112,6 +113,14 @@ Bytes encode(const Resize& m) {
   return build_message(MsgType::Resize, [&](ByteWriter& w) {
     w.u16(m.w);
     w.u16(m.h);
+  });
+}
+
+Bytes encode(const CopyRectMsg& m) {
+  return build_message(MsgType::CopyRect, [&](ByteWriter& w) {
+    write_rect16(w, m.dst);
+    w.u16(m.src_x);
+    w.u16(m.src_y);
   });
 }
 
@@ -248,6 +257,16 @@ Resize decode_resize(ByteView body) {
   m.w = r.u16("Resize width");
   m.h = r.u16("Resize height");
   if (m.w == 0 || m.h == 0) throw DecodeError("Resize to an empty screen");
+  return m;
+}
+
+CopyRectMsg decode_copy_rect(ByteView body) {
+  ByteReader r(body);
+  CopyRectMsg m;
+  m.dst = read_rect16(r);
+  m.src_x = r.u16("CopyRect source x");
+  m.src_y = r.u16("CopyRect source y");
+  if (m.dst.empty()) throw DecodeError("CopyRect of an empty rectangle");
   return m;
 }
 

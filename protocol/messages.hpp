@@ -21,6 +21,7 @@ enum class MsgType : std::uint8_t {
   Resize = 0x14,
   Ping = 0x15,
   OpsBatch = 0x16,
+  CopyRect = 0x17,
   // viewer -> server
   Key = 0x40,
   Pointer = 0x41,
@@ -88,6 +89,14 @@ struct Resize {
   std::uint16_t w = 0, h = 0;
 };
 
+// Inside a frame, before its tiles: the viewer copies its own pixels of the rectangle
+// at (src_x, src_y) to `dst` (same size), as if through a temporary.
+struct CopyRectMsg {
+  Rect dst;
+  std::uint16_t src_x = 0, src_y = 0;
+  Rect src() const { return {src_x, src_y, dst.w, dst.h}; }
+};
+
 struct Ping {
   std::uint32_t id = 0;
   std::uint64_t time_us = 0;
@@ -153,6 +162,7 @@ Bytes encode(const TileUpdate&);
 Bytes encode(const FrameEnd&);
 Bytes encode(const CursorShape&);
 Bytes encode(const Resize&);
+Bytes encode(const CopyRectMsg&);
 Bytes encode(const Ping&);
 Bytes encode(const KeyEvent&);
 Bytes encode(const PointerEvent&);
@@ -185,6 +195,7 @@ TileUpdateView decode_tile_update_view(ByteView body);
 FrameEnd decode_frame_end(ByteView body);
 CursorShape decode_cursor(ByteView body);
 Resize decode_resize(ByteView body);
+CopyRectMsg decode_copy_rect(ByteView body);
 Ping decode_ping(ByteView body);
 KeyEvent decode_key(ByteView body);
 PointerEvent decode_pointer(ByteView body);

@@ -38,6 +38,7 @@ struct Options {
   std::string geometry = "1280x800";
   int threads = 0;
   int window = 2;
+  std::string scroll_detection = "on";
   std::string stats;
   std::string log_level = "info";
   bool list_apps = false;
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
   cli.add_option("--geometry", o.geometry, "screen size WxH")->capture_default_str();
   cli.add_option("--threads", o.threads, "encoder worker threads (0: one per core)")->check(CLI::Range(0, 64));
   cli.add_option("--window", o.window, "frames a viewer may have unacknowledged")->check(CLI::Range(1, 16))->capture_default_str();
+  cli.add_option("--scroll-detection", o.scroll_detection, "pixel viewers: send scrolls found in the pixels as copies")
+      ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   cli.add_flag("--list-apps", o.list_apps, "list the built-in apps and exit");
@@ -181,6 +184,7 @@ int main(int argc, char** argv) {
   cfg.listen_address = o.listen;
   cfg.port = static_cast<std::uint16_t>(o.port ? *o.port : 7400 + o.display);
   cfg.window = o.window;
+  cfg.scroll_detection = o.scroll_detection == "on";
   std::unique_ptr<rd::NativeServer> server;
   try {
     server = std::make_unique<rd::NativeServer>(io, session, pool, cfg);

@@ -15,6 +15,9 @@ struct NativeServerConfig {
   std::chrono::milliseconds ping_interval{5000};
   // A viewer whose socket accepts nothing for this long is disconnected.
   std::chrono::milliseconds write_timeout{60000};
+  // Pixel viewers: keep what each holds and send scrolls found in the pixels as
+  // CopyRect (off: every changed tile, as without a HeldScreen; for measuring).
+  bool scroll_detection = true;
 };
 
 }  // namespace rd

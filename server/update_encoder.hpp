@@ -12,10 +12,16 @@ namespace rd {
 
 // A horizontal run of changed tiles in one tile row, copied out of the session's
 // surface so that encoding can proceed without the session lock.
+// (Or, with `ext` set, a view of pixels that its owner keeps unchanged until the
+// encoding is done: a viewer's HeldScreen.)
 struct RunSnapshot {
   Rect rect;
   std::vector<std::uint32_t> px;  // rect.w * rect.h pixels, rows packed
-  PixelView view() const { return {reinterpret_cast<const std::uint8_t*>(px.data()), rect.w * 4, rect.w, rect.h}; }
+  PixelView ext{};
+  PixelView view() const {
+    if (ext.data) return ext;
+    return {reinterpret_cast<const std::uint8_t*>(px.data()), rect.w * 4, rect.w, rect.h};
+  }
 };
 
 // Longest run in tiles: bounds one encode job, so that a full-screen change still

@@ -5,6 +5,7 @@
 
 #include "codecs/op_batch.hpp"
 #include "common/clock.hpp"
+#include "server/held_screen.hpp"
 
 namespace rd {
 
@@ -169,6 +170,31 @@ void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecP
         px->done(px->out);
       }
     });
+}
+
+void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
+                              EncodeParams params, UpdateDone done) {
+  pool.submit([&pool, held, detect, policy, params, done = std::move(done)]() mutable {
+    std::uint64_t t0 = now_us();
+    HeldScreen::Update plan;
+    try {
+      plan = held->plan(detect);
+    } catch (const std::exception& e) {
+      auto out = std::make_shared<EncodedUpdate>();
+      out->error = e.what();
+      return done(out);
+    }
+    std::uint64_t plan_us = now_us() - t0;
+    auto finish = [plan_us, copies = std::move(plan.copies), copied = plan.copied_pixels,
+                   done = std::move(done)](std::shared_ptr<EncodedUpdate> u) mutable {
+      u->copies = std::move(copies);
+      u->copied_pixels = copied;
+      u->encode_us += plan_us;
+      done(u);
+    };
+    if (plan.runs.empty()) return finish(std::make_shared<EncodedUpdate>());  // copies only, or nothing
+    encode_pixels_async(pool, std::move(plan.runs), policy, params, std::move(finish));
+  });
 }
 
 void encode_ops_async(WorkerPool& pool, std::vector<RunSnapshot> runs, std::optional<std::vector<LoggedOpPtr>> pending,

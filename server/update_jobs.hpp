@@ -17,6 +17,8 @@ namespace rd {
 // One update for one viewer, encoded on the worker pool.
 struct EncodedUpdate {
   OpsPlan::Kind kind = OpsPlan::Kind::Pixels;
+  std::vector<CopyRectMsg> copies;              // scrolls, applied before the pixels
+  std::int64_t copied_pixels = 0;
   std::vector<std::vector<EncodedRect>> rects;  // pixels, in groups that keep screen order irrelevant
   Bytes ops_batch;                              // OpsBatch body; empty when no ops go
   std::size_t ops_count = 0;
@@ -31,6 +33,13 @@ using UpdateDone = std::function<void(std::shared_ptr<EncodedUpdate>)>;
 // Pixels only: one pool job per run. `done` runs on the worker that finishes last.
 void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecPolicy policy, EncodeParams params,
                          UpdateDone done);
+
+class HeldScreen;
+// Pixels for a viewer whose screen the server keeps (HeldScreen): one job plans the
+// update (scroll detection when `detect`, then the tiles that still differ), then the
+// runs are encoded in parallel as above.
+void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
+                              EncodeParams params, UpdateDone done);
 
 struct OpsJobConfig {
   PlanMode mode = PlanMode::PreferOps;

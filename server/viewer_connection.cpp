@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "common/clock.hpp"
+#include "server/held_screen.hpp"
 #include "server/update_encoder.hpp"
 #include "server/update_jobs.hpp"
 
@@ -141,6 +142,7 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         Rect want = r.rect.empty() ? session_.surface().bounds() : r.rect;
         for (int i : grid.tiles_in(want))
           if (static_cast<std::size_t>(i) < sent_versions_.size()) sent_versions_[static_cast<std::size_t>(i)] = 0;
+        if (held_) pending_doubt_.push_back(want);  // applied when no update is being planned
         // The viewer's pixels there are in doubt: ops replayed on them would not help.
         ops_in_step_ = false;
       }
@@ -214,6 +216,8 @@ void ViewerConnection::handle_hello(ByteView body) {
     sent_geometry_epoch_ = session_.geometry_epoch_locked();
     // The viewer starts black: tiles still black since the session began are not owed.
     sent_versions_.assign(session_.tile_versions_locked().size(), session_.black_version_locked());
+    if (encoding_mode_ == Encoding::Pixels && (caps_ & kCapCopyRect) && config_.scroll_detection)
+      held_ = std::make_shared<HeldScreen>(session_.surface().width(), session_.surface().height());
     // Ops replay on what the viewer holds: only on a screen that is still all black
     // can they start at once. Otherwise the first update is pixels, and ops follow.
     const auto& v = session_.tile_versions_locked();
@@ -267,12 +271,20 @@ void ViewerConnection::maybe_send_update() {
       }
       sent_geometry_epoch_ = session_.geometry_epoch_locked();
       sent_versions_.assign(session_.tile_versions_locked().size(), session_.black_version_locked());
+      if (held_) held_->reset(session_.surface().width(), session_.surface().height());
       queue(encode(Resize{static_cast<std::uint16_t>(session_.surface().width()),
                           static_cast<std::uint16_t>(session_.surface().height())}));
     }
     // The pixels and the op log position are taken together: the snapshot shows the
     // screen exactly as the ops up to the log's end leave it.
-    runs = snapshot_changed_tiles(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_);
+    if (held_) {
+      for (const Rect& r : pending_doubt_) held_->doubt(r);
+      pending_doubt_.clear();
+      if (held_->take_changed(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_) == 0)
+        return;
+    } else {
+      runs = snapshot_changed_tiles(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_);
+    }
     if (encoding_mode_ != Encoding::Pixels) {
       if (!runs.empty() && ops_in_step_) pending = session_.op_log_locked().since(ops_pos_);
       // From here the viewer will hold exactly the screen at the log's end.
@@ -282,13 +294,15 @@ void ViewerConnection::maybe_send_update() {
       geometry = {session_.surface().width(), session_.surface().height(), g.cols(), g.rows()};
     }
   }
-  if (runs.empty()) return;
+  if (runs.empty() && !held_) return;
   encoding_ = true;
   auto self = shared_from_this();
   auto done = [self](std::shared_ptr<EncodedUpdate> u) {
     asio::post(self->socket_.get_executor(), [self, u] { self->on_encoded(u); });
   };
-  if (encoding_mode_ == Encoding::Pixels) {
+  if (held_) {
+    encode_held_pixels_async(pool_, held_, true, policy_, params_, std::move(done));
+  } else if (encoding_mode_ == Encoding::Pixels) {
     encode_pixels_async(pool_, std::move(runs), policy_, params_, std::move(done));
   } else {
     OpsJobConfig cfg;
@@ -301,6 +315,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   encoding_ = false;
   if (state_ != State::Streaming) return;
   if (!u->error.empty()) return fail(ErrorCode::Internal, "encoding failed: " + u->error);
+  if (u->copies.empty() && u->rects.empty() && u->ops_batch.empty()) return maybe_send_update();  // the viewer holds it all
   std::uint32_t seq = next_seq_++;
   std::vector<Bytes> parts;
   parts.push_back(encode(FrameBegin{seq, now_us()}));
@@ -312,6 +327,14 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
     stats_.ops_sent += u->ops_count;
     parts.push_back(std::move(m));
   }
+  // Then copies of what the viewer holds (scrolls), then the tiles that still differ.
+  for (const CopyRectMsg& c : u->copies) {
+    Bytes m = encode(c);
+    stats_.copy_bytes += m.size();
+    parts.push_back(std::move(m));
+  }
+  stats_.copies += u->copies.size();
+  stats_.pixels_copied += static_cast<std::uint64_t>(u->copied_pixels);
   for (const auto& group : u->rects) {
     Bytes msgs;
     for (const EncodedRect& e : group) {

@@ -85,6 +85,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   bool ops_in_step_ = false;
   std::shared_ptr<GlyphCacheModel> glyph_mirror_;
   bool joined_ = false;
+  // Pixel viewers that take CopyRect: their screen as the server knows it.
+  std::shared_ptr<class HeldScreen> held_;
+  std::vector<Rect> pending_doubt_;  // refreshes asked for while an update was being planned
 
   // Update state.
   std::vector<std::uint64_t> sent_versions_;

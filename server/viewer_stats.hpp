@@ -24,6 +24,9 @@ struct ViewerStats {
   std::array<std::uint64_t, kTileCodecCount> bytes_by_codec{};
   std::uint64_t ops_bytes = 0;     // OpsBatch messages, headers included
   std::uint64_t pixel_bytes = 0;   // TileUpdate messages, headers included
+  std::uint64_t copy_bytes = 0;    // CopyRect messages, headers included
+  std::uint64_t copies = 0;        // scrolls sent as CopyRect
+  std::uint64_t pixels_copied = 0;
   std::uint64_t ops_sent = 0;
   std::array<std::uint64_t, 3> updates_by_kind{};  // ops, pixels, mixed (OpsPlan::Kind)
   std::uint64_t ops_log_lost = 0;  // updates sent as pixels because the viewer fell behind the op log

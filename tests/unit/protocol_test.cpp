@@ -121,6 +121,15 @@ TEST_CASE("every message round-trips and rejects truncation") {
     check_truncations_rejected(m.body, decode_resize);
     CHECK_THROWS_AS(decode_resize(parse_one(encode(Resize{0, 10})).body), DecodeError);
   }
+  SUBCASE("CopyRect") {
+    auto m = parse_one(encode(CopyRectMsg{{10, 20, 300, 400}, 10, 36}));
+    CHECK(m.type == static_cast<std::uint8_t>(MsgType::CopyRect));
+    auto d = decode_copy_rect(m.body);
+    CHECK(d.dst == Rect{10, 20, 300, 400});
+    CHECK(d.src() == Rect{10, 36, 300, 400});
+    check_truncations_rejected(m.body, decode_copy_rect);
+    CHECK_THROWS_AS(decode_copy_rect(parse_one(encode(CopyRectMsg{{1, 1, 0, 5}, 0, 0})).body), DecodeError);
+  }
   SUBCASE("input and control") {
     auto p = decode_pointer(parse_one(encode(PointerEvent{10, 20, 5})).body);
     CHECK(p.x == 10);

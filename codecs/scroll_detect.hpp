@@ -1,0 +1,20 @@
+#pragma once
+#include <vector>
+
+#include "codecs/surface.hpp"
+#include "protocol/messages.hpp"
+
+namespace rd {
+
+// Scroll detection from pixels, for any source (a Canvas app, an X capture): which rows
+// of `box` in `now` were somewhere else in `before`, shifted vertically. Each row of
+// the box is hashed in both images (XXH3 over the box's width); rows that changed in
+// place and whose new content is a row found exactly once in `before` vote for a shift;
+// the best-supported shifts (up to three, each backed by at least `min_rows` rows) give
+// the runs of consecutive rows that moved by them. Runs shorter than `min_rows` are not
+// worth a copy. The copies are in the order to apply them, each as if through a
+// temporary; rows that still differ afterwards go as tiles, so a hash collision costs
+// bytes, never correctness.
+std::vector<CopyRectMsg> detect_vertical_scroll(const Surface& before, const Surface& now, const Rect& box, int min_rows = 8);
+
+}  // namespace rd

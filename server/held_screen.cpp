@@ -1,0 +1,114 @@
+#include "server/held_screen.hpp"
+
+#include <cstring>
+
+#include "codecs/raster.hpp"
+#include "codecs/scroll_detect.hpp"
+
+namespace rd {
+
+namespace {
+
+bool same_pixels(const Surface& a, const Surface& b, const Rect& r) {
+  for (int y = r.y; y < r.bottom(); ++y)
+    if (std::memcmp(a.row32(y) + r.x, b.row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) != 0) return false;
+  return true;
+}
+
+}  // namespace
+
+void HeldScreen::reset(int w, int h) {
+  g_ = {w, h, (w + kTileSize - 1) / kTileSize, (h + kTileSize - 1) / kTileSize};
+  held_.resize(w, h);
+  next_.resize(w, h);
+  changed_.assign(static_cast<std::size_t>(g_.count()), 0);
+  doubt_.assign(static_cast<std::size_t>(g_.count()), 0);
+}
+
+int HeldScreen::take_changed(const Surface& s, const TileGrid& grid, const std::vector<std::uint64_t>& current,
+                             std::vector<std::uint64_t>& sent) {
+  int n = 0;
+  // Stretches of changed tiles along a tile row are copied as one rectangle.
+  for (int ty = 0; ty < grid.rows(); ++ty) {
+    int tx = 0;
+    while (tx < grid.cols()) {
+      auto k = static_cast<std::size_t>(ty * grid.cols() + tx);
+      if (current[k] == sent[k]) {
+        ++tx;
+        continue;
+      }
+      int start = tx;
+      for (; tx < grid.cols(); ++tx) {
+        auto j = static_cast<std::size_t>(ty * grid.cols() + tx);
+        if (current[j] == sent[j]) break;
+        sent[j] = current[j];
+        changed_[j] = 1;
+        ++n;
+      }
+      next_.copy_rect_from(s, grid.tile_rect(ty * grid.cols() + start).united(grid.tile_rect(ty * grid.cols() + tx - 1)));
+    }
+  }
+  return n;
+}
+
+void HeldScreen::doubt(const Rect& r) {
+  g_.for_tiles(r, [&](int t) { doubt_[static_cast<std::size_t>(t)] = 1; });
+}
+
+HeldScreen::Update HeldScreen::plan(bool detect) {
+  Update u;
+  const int nt = g_.count();
+  // Changed tiles go unless a copy may have brought their content; tiles a copy wrote
+  // are compared with the next screen.
+  std::vector<char> send(changed_.begin(), changed_.end()), compare(static_cast<std::size_t>(nt), 0);
+  for (int t = 0; t < nt; ++t)
+    if (doubt_[static_cast<std::size_t>(t)]) send[static_cast<std::size_t>(t)] = 1;
+
+  if (detect) {
+    Rect box;
+    for (int t = 0; t < nt; ++t)
+      if (changed_[static_cast<std::size_t>(t)]) box = box.empty() ? g_.tile_rect(t) : box.united(g_.tile_rect(t));
+    if (!box.empty()) u.copies = detect_vertical_scroll(held_, next_, box);
+    for (const CopyRectMsg& c : u.copies) {
+      copy_area(held_, c.src(), c.dst.x, c.dst.y, held_.bounds());
+      u.copied_pixels += c.dst.area();
+      // Pixels the viewer holds in doubt stay in doubt where they are copied to.
+      bool from_doubt = false;
+      g_.for_tiles(c.src(), [&](int t) { from_doubt |= doubt_[static_cast<std::size_t>(t)] != 0; });
+      g_.for_tiles(c.dst, [&](int t) {
+        compare[static_cast<std::size_t>(t)] = 1;
+        if (from_doubt) doubt_[static_cast<std::size_t>(t)] = 1;
+      });
+    }
+  }
+
+  for (int t = 0; t < nt; ++t) {
+    auto k = static_cast<std::size_t>(t);
+    if (compare[k]) send[k] = doubt_[k] || !same_pixels(held_, next_, g_.tile_rect(t));
+  }
+  // The tiles to send, as runs along each tile row. They are views of the next screen,
+  // which stays as it is until this update is encoded (the connection takes no changes
+  // meanwhile).
+  for (int ty = 0; ty < g_.rows; ++ty) {
+    int tx = 0;
+    while (tx < g_.cols) {
+      if (!send[static_cast<std::size_t>(ty * g_.cols + tx)]) {
+        ++tx;
+        continue;
+      }
+      int start = tx;
+      while (tx < g_.cols && tx - start < kMaxRunTiles && send[static_cast<std::size_t>(ty * g_.cols + tx)]) ++tx;
+      Rect r = g_.tile_rect(ty * g_.cols + start).united(g_.tile_rect(ty * g_.cols + tx - 1));
+      RunSnapshot run;
+      run.rect = r;
+      run.ext = next_.view(r);
+      held_.copy_rect_from(next_, r);
+      u.runs.push_back(std::move(run));
+    }
+  }
+  std::fill(changed_.begin(), changed_.end(), 0);
+  std::fill(doubt_.begin(), doubt_.end(), 0);
+  return u;
+}
+
+}  // namespace rd

@@ -1,0 +1,53 @@
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "codecs/surface.hpp"
+#include "codecs/tile_grid.hpp"
+#include "protocol/messages.hpp"
+#include "server/ops_planner.hpp"
+#include "server/update_encoder.hpp"
+
+namespace rd {
+
+// What one pixel viewer's screen holds, kept by the server (a stateful server knows its
+// client's state): `held` is the viewer's screen, `next` the session's screen as this
+// viewer's next update will leave it. Knowing both, an update can be made of copies of
+// what the viewer already has (scrolls found in the pixels) plus only the tiles that
+// still differ. Two screens of memory per viewer buy that.
+//
+// Threading: take_changed() runs on the I/O thread under the session lock, plan() on a
+// worker; the viewer's connection never runs them at the same time (one update at once).
+class HeldScreen {
+ public:
+  HeldScreen(int w, int h) { reset(w, h); }
+  // Black, as a viewer starts and after a Resize.
+  void reset(int w, int h);
+
+  // Copies the tiles whose version differs from `sent` into the next screen and marks
+  // them sent. Returns how many tiles changed. Call with the session lock held.
+  int take_changed(const Surface& s, const TileGrid& grid, const std::vector<std::uint64_t>& current,
+                   std::vector<std::uint64_t>& sent);
+  // The viewer's pixels in r are in doubt (it asked for a refresh): they are sent, and
+  // not copied from, whatever the comparison says.
+  void doubt(const Rect& r);
+
+  struct Update {
+    std::vector<CopyRectMsg> copies;  // to apply first, in order
+    std::vector<RunSnapshot> runs;    // then these pixels
+    std::int64_t copied_pixels = 0;
+  };
+  // Finds scrolls among the changed tiles (when `detect`), applies them to the held
+  // screen, and returns them with the runs of tiles that still differ; afterwards the
+  // held screen equals the next one.
+  Update plan(bool detect);
+
+  const Surface& held() const { return held_; }
+
+ private:
+  GridGeometry g_;
+  Surface held_, next_;
+  std::vector<char> changed_, doubt_;
+};
+
+}  // namespace rd

@@ -1,0 +1,177 @@
+// Scroll detection (codecs/scroll_detect) and the server's model of a viewer's screen
+// (server/held_screen): whatever the content, a viewer that applies the copies and then
+// the tiles of an update holds exactly the new screen; on scrolled content the copies
+// carry most of it.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "codecs/raster.hpp"
+#include "codecs/scroll_detect.hpp"
+#include "codecs/tile_grid.hpp"
+#include "server/held_screen.hpp"
+
+using namespace rd;
+
+namespace {
+
+// Text-like content: every pixel row distinct (like lines of text), with some blank
+// lines that repeat, as a terminal has.
+Surface text_like(int w, int h, std::uint32_t seed, int blank_every = 0) {
+  Surface s(w, h, rgb(20, 20, 20));
+  std::mt19937 rng(seed);
+  for (int y = 0; y < h; ++y) {
+    if (blank_every && (y / 16) % blank_every == 0) continue;  // a blank text line
+    for (int x = 0; x < w; ++x)
+      if (rng() % 5 == 0) s.row32(y)[x] = rgb(static_cast<std::uint8_t>(rng()), 200, static_cast<std::uint8_t>(rng()));
+  }
+  return s;
+}
+
+// `before` with the rows of `area` moved by dy (content goes up for dy < 0) and the
+// exposed rows filled with fresh content.
+Surface scrolled(const Surface& before, const Rect& area, int dy, std::uint32_t seed) {
+  Surface now = before;
+  copy_area(now, {area.x, area.y, area.w, area.h}, area.x, area.y + dy, area);
+  Surface fresh = text_like(before.width(), before.height(), seed);
+  Rect exposed = dy < 0 ? Rect{area.x, area.bottom() + dy, area.w, -dy} : Rect{area.x, area.y, area.w, dy};
+  now.copy_rect_from(fresh, exposed);
+  return now;
+}
+
+// What a viewer holding `before` ends with after an update from HeldScreen.
+struct Applied {
+  Surface viewer;
+  HeldScreen::Update update;
+};
+
+Applied run_update(HeldScreen& held, const Surface& before, const Surface& now, bool detect) {
+  TileGrid grid(now);
+  std::vector<std::uint64_t> current(static_cast<std::size_t>(grid.count()), 2), sent(current.size(), 2);
+  TileGrid old_grid(before);
+  for (int t = 0; t < grid.count(); ++t)
+    if (grid.hash(t) != old_grid.hash(t)) sent[static_cast<std::size_t>(t)] = 1;  // changed since last sent
+  held.take_changed(now, grid, current, sent);
+  Applied a{before, held.plan(detect)};
+  for (const CopyRectMsg& c : a.update.copies) copy_area(a.viewer, c.src(), c.dst.x, c.dst.y, a.viewer.bounds());
+  for (const RunSnapshot& r : a.update.runs) put_image(a.viewer, r.rect.x, r.rect.y, r.view(), a.viewer.bounds());
+  return a;
+}
+
+std::int64_t run_pixels(const HeldScreen::Update& u) {
+  std::int64_t n = 0;
+  for (const RunSnapshot& r : u.runs) n += r.rect.area();
+  return n;
+}
+
+// A HeldScreen that holds `s` already (as after an earlier update).
+void prime(HeldScreen& held, const Surface& s) {
+  TileGrid grid(s);
+  std::vector<std::uint64_t> current(static_cast<std::size_t>(grid.count()), 1), sent(current.size(), 0);
+  held.take_changed(s, grid, current, sent);
+  held.plan(false);
+}
+
+}  // namespace
+
+TEST_CASE("scroll detection finds a whole-screen scroll up and down") {
+  Surface before = text_like(640, 480, 1);
+  for (int dy : {-16, -48, 32}) {
+    CAPTURE(dy);
+    Surface now = scrolled(before, before.bounds(), dy, 7);
+    auto copies = detect_vertical_scroll(before, now, before.bounds());
+    REQUIRE(copies.size() == 1);
+    CHECK(copies[0].dst.h == 480 - std::abs(dy));
+    CHECK(static_cast<int>(copies[0].dst.y) - static_cast<int>(copies[0].src_y) == dy);
+  }
+}
+
+TEST_CASE("scroll detection: a scrolling window among static content, blank lines included") {
+  Surface before = text_like(800, 600, 2, 4);
+  Rect window{96, 64, 448, 384};
+  Surface now = scrolled(before, window, -32, 9);
+  // The box covers whole tiles around the window, as the server's changed tiles do.
+  auto copies = detect_vertical_scroll(before, now, window);
+  REQUIRE_FALSE(copies.empty());
+  std::int64_t area = 0;
+  for (const auto& c : copies) {
+    CHECK(window.contains(c.dst));
+    CHECK(window.contains(c.src()));
+    area += c.dst.area();
+  }
+  CHECK(area >= window.w * (window.h - 32) * 9 / 10);
+}
+
+TEST_CASE("scroll detection finds nothing in unrelated content or identical screens") {
+  Surface a = text_like(320, 240, 3), b = text_like(320, 240, 4);
+  CHECK(detect_vertical_scroll(a, b, a.bounds()).empty());
+  CHECK(detect_vertical_scroll(a, a, a.bounds()).empty());
+  Surface flat(320, 240, rgb(1, 2, 3)), flat2(320, 240, rgb(4, 5, 6));
+  CHECK(detect_vertical_scroll(flat, flat2, flat.bounds()).empty());
+}
+
+TEST_CASE("held screen: a scroll goes as copies plus the exposed strip, and the viewer ends exact") {
+  Surface before = text_like(1024, 768, 5, 6);
+  HeldScreen held(1024, 768);
+  prime(held, before);
+  Surface now = scrolled(before, before.bounds(), -32, 11);
+  Applied a = run_update(held, before, now, true);
+  CHECK(a.viewer == now);
+  CHECK(a.update.copies.size() >= 1);
+  // Only the tile row(s) holding the 32 new rows go as pixels.
+  CHECK(run_pixels(a.update) <= 1024 * 64);
+  CHECK(held.held() == now);
+
+  // Without detection every changed tile goes.
+  HeldScreen plain(1024, 768);
+  prime(plain, before);
+  Applied b = run_update(plain, before, now, false);
+  CHECK(b.viewer == now);
+  CHECK(b.update.copies.empty());
+  CHECK(run_pixels(b.update) >= 1024 * 700);
+}
+
+TEST_CASE("held screen: random scrolls with changes mixed in always end exact") {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 40; ++round) {
+    CAPTURE(round);
+    int w = 200 + static_cast<int>(rng() % 600), h = 200 + static_cast<int>(rng() % 400);
+    Surface before = text_like(w, h, rng(), static_cast<int>(rng() % 4));
+    HeldScreen held(w, h);
+    prime(held, before);
+    Rect area{static_cast<int>(rng() % (w / 2)), static_cast<int>(rng() % (h / 2)), 0, 0};
+    area.w = 1 + static_cast<int>(rng() % static_cast<unsigned>(w - area.x));
+    area.h = 40 + static_cast<int>(rng() % static_cast<unsigned>(std::max(1, h - area.y - 40)));
+    area = area.intersect(before.bounds());
+    int dy = static_cast<int>(rng() % 31) - 15;
+    if (dy == 0 || std::abs(dy) >= area.h) dy = area.h > 2 ? -1 : 0;
+    Surface now = dy ? scrolled(before, area, dy, rng()) : before;
+    // Scribbles over the new screen, inside and outside the scrolled area.
+    for (int k = 0, n = static_cast<int>(rng() % 6); k < n; ++k) {
+      Rect r{static_cast<int>(rng() % static_cast<unsigned>(w)), static_cast<int>(rng() % static_cast<unsigned>(h)), 1 + static_cast<int>(rng() % 80), 1 + static_cast<int>(rng() % 30)};
+      fill_rect(now, r, rgb(static_cast<std::uint8_t>(rng()), 0, 0), now.bounds());
+    }
+    Applied a = run_update(held, before, now, true);
+    CHECK(a.viewer == now);
+    CHECK(held.held() == now);
+  }
+}
+
+TEST_CASE("held screen: tiles the viewer asked to refresh are sent, and are no source for copies") {
+  Surface before = text_like(512, 512, 6);
+  HeldScreen held(512, 512);
+  prime(held, before);
+  held.doubt({0, 0, 64, 64});
+  Applied a = run_update(held, before, before, true);
+  REQUIRE(a.update.runs.size() == 1);
+  CHECK(a.update.runs[0].rect == Rect{0, 0, 64, 64});
+
+  // A scroll whose source rows lie in doubt: the copied rows are sent again as tiles.
+  held.doubt({0, 64, 512, 64});
+  Surface now = scrolled(before, before.bounds(), -64, 12);
+  Applied b = run_update(held, before, now, true);
+  CHECK(b.viewer == now);
+  bool row0_sent = false;
+  for (const RunSnapshot& r : b.update.runs) row0_sent |= r.rect.y == 0;
+  CHECK(row0_sent);
+}
