@@ -1,5 +1,6 @@
 #include "server/held_screen.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "codecs/raster.hpp"
@@ -23,10 +24,14 @@ void HeldScreen::reset(int w, int h) {
   next_.resize(w, h);
   changed_.assign(static_cast<std::size_t>(g_.count()), 0);
   doubt_.assign(static_cast<std::size_t>(g_.count()), 0);
+  lossy_.assign(static_cast<std::size_t>(g_.count()), 0);
+  refresh_.assign(static_cast<std::size_t>(g_.count()), 0);
+  changed_at_us_.assign(static_cast<std::size_t>(g_.count()), 0);
+  refresh_count_ = 0;
 }
 
 int HeldScreen::take_changed(const Surface& s, const TileGrid& grid, const std::vector<std::uint64_t>& current,
-                             std::vector<std::uint64_t>& sent) {
+                             std::vector<std::uint64_t>& sent, std::uint64_t now_us) {
   int n = 0;
   // Stretches of changed tiles along a tile row are copied as one rectangle.
   for (int ty = 0; ty < grid.rows(); ++ty) {
@@ -43,6 +48,7 @@ int HeldScreen::take_changed(const Surface& s, const TileGrid& grid, const std::
         if (current[j] == sent[j]) break;
         sent[j] = current[j];
         changed_[j] = 1;
+        changed_at_us_[j] = now_us;
         ++n;
       }
       next_.copy_rect_from(s, grid.tile_rect(ty * grid.cols() + start).united(grid.tile_rect(ty * grid.cols() + tx - 1)));
@@ -55,14 +61,38 @@ void HeldScreen::doubt(const Rect& r) {
   g_.for_tiles(r, [&](int t) { doubt_[static_cast<std::size_t>(t)] = 1; });
 }
 
-HeldScreen::Update HeldScreen::plan(bool detect) {
+void HeldScreen::record_sent(const Rect& r, bool lossy) {
+  g_.for_tiles(r, [&](int t) { lossy_[static_cast<std::size_t>(t)] = lossy; });
+}
+
+int HeldScreen::lossy_tiles() const { return static_cast<int>(std::count(lossy_.begin(), lossy_.end(), 1)); }
+
+int HeldScreen::schedule_refresh(std::uint64_t now_us, std::uint64_t idle_us, std::uint64_t* next_due_us) {
+  int n = 0;
+  std::uint64_t next = 0;
+  for (std::size_t k = 0; k < lossy_.size(); ++k) {
+    if (!lossy_[k] || refresh_[k]) continue;
+    std::uint64_t due = changed_at_us_[k] + idle_us;
+    if (due <= now_us) {
+      refresh_[k] = 1;
+      ++refresh_count_;
+      ++n;
+    } else if (next == 0 || due < next) {
+      next = due;
+    }
+  }
+  if (next_due_us) *next_due_us = next;
+  return n;
+}
+
+HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   Update u;
   const int nt = g_.count();
   // Changed tiles go unless a copy may have brought their content; tiles a copy wrote
   // are compared with the next screen.
   std::vector<char> send(changed_.begin(), changed_.end()), compare(static_cast<std::size_t>(nt), 0);
   for (int t = 0; t < nt; ++t)
-    if (doubt_[static_cast<std::size_t>(t)]) send[static_cast<std::size_t>(t)] = 1;
+    if (doubt_[static_cast<std::size_t>(t)] || refresh_[static_cast<std::size_t>(t)]) send[static_cast<std::size_t>(t)] = 1;
 
   if (detect) {
     Rect box;
@@ -73,11 +103,18 @@ HeldScreen::Update HeldScreen::plan(bool detect) {
       copy_area(held_, c.src(), c.dst.x, c.dst.y, held_.bounds());
       u.copied_pixels += c.dst.area();
       // Pixels the viewer holds in doubt stay in doubt where they are copied to.
-      bool from_doubt = false;
-      g_.for_tiles(c.src(), [&](int t) { from_doubt |= doubt_[static_cast<std::size_t>(t)] != 0; });
+      // So do lossy pixels (they are refreshed where they land, once idle).
+      bool from_doubt = false, from_lossy = false;
+      g_.for_tiles(c.src(), [&](int t) {
+        from_doubt |= doubt_[static_cast<std::size_t>(t)] != 0;
+        from_lossy |= lossy_[static_cast<std::size_t>(t)] != 0;
+      });
       g_.for_tiles(c.dst, [&](int t) {
-        compare[static_cast<std::size_t>(t)] = 1;
-        if (from_doubt) doubt_[static_cast<std::size_t>(t)] = 1;
+        auto k = static_cast<std::size_t>(t);
+        compare[k] = 1;
+        if (from_doubt) doubt_[k] = 1;
+        if (from_lossy) lossy_[k] = 1;
+        changed_at_us_[k] = now_us;
       });
     }
   }
@@ -96,18 +133,27 @@ HeldScreen::Update HeldScreen::plan(bool detect) {
         ++tx;
         continue;
       }
+      // A refresh (the content is what the viewer has, but lossy) goes exactly; changed
+      // tiles take the viewer's quality. Runs hold one kind.
+      auto refresh_only = [&](int t) { return refresh_[static_cast<std::size_t>(t)] && !changed_[static_cast<std::size_t>(t)] && !compare[static_cast<std::size_t>(t)]; };
       int start = tx;
-      while (tx < g_.cols && tx - start < kMaxRunTiles && send[static_cast<std::size_t>(ty * g_.cols + tx)]) ++tx;
+      const bool kind = refresh_only(ty * g_.cols + start);
+      while (tx < g_.cols && tx - start < kMaxRunTiles && send[static_cast<std::size_t>(ty * g_.cols + tx)] &&
+             refresh_only(ty * g_.cols + tx) == kind)
+        ++tx;
       Rect r = g_.tile_rect(ty * g_.cols + start).united(g_.tile_rect(ty * g_.cols + tx - 1));
       RunSnapshot run;
       run.rect = r;
       run.ext = next_.view(r);
+      run.lossless = kind;
       held_.copy_rect_from(next_, r);
       u.runs.push_back(std::move(run));
     }
   }
   std::fill(changed_.begin(), changed_.end(), 0);
   std::fill(doubt_.begin(), doubt_.end(), 0);
+  std::fill(refresh_.begin(), refresh_.end(), 0);
+  refresh_count_ = 0;
   return u;
 }
 

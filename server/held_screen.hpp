@@ -27,7 +27,7 @@ class HeldScreen {
   // Copies the tiles whose version differs from `sent` into the next screen and marks
   // them sent. Returns how many tiles changed. Call with the session lock held.
   int take_changed(const Surface& s, const TileGrid& grid, const std::vector<std::uint64_t>& current,
-                   std::vector<std::uint64_t>& sent);
+                   std::vector<std::uint64_t>& sent, std::uint64_t now_us = 0);
   // The viewer's pixels in r are in doubt (it asked for a refresh): they are sent, and
   // not copied from, whatever the comparison says.
   void doubt(const Rect& r);
@@ -40,14 +40,27 @@ class HeldScreen {
   // Finds scrolls among the changed tiles (when `detect`), applies them to the held
   // screen, and returns them with the runs of tiles that still differ; afterwards the
   // held screen equals the next one.
-  Update plan(bool detect);
+  // Runs whose `lossless` is set are refreshes (below) and must not be lossy.
+  Update plan(bool detect, std::uint64_t now_us = 0);
+
+  // After an update is encoded: which rectangles went lossy (JPEG) and which exact.
+  void record_sent(const Rect& r, bool lossy);
+
+  // Lossless refresh (as TurboVNC's): tiles the viewer holds lossy whose content has not
+  // changed for `idle_us` are sent again exactly by the next update. Returns how many
+  // were scheduled; `next_due_us` gets when the next lossy tile becomes due (0: none).
+  int schedule_refresh(std::uint64_t now_us, std::uint64_t idle_us, std::uint64_t* next_due_us);
+  bool refresh_pending() const { return refresh_count_ > 0; }
+  int lossy_tiles() const;
 
   const Surface& held() const { return held_; }
 
  private:
   GridGeometry g_;
   Surface held_, next_;
-  std::vector<char> changed_, doubt_;
+  std::vector<char> changed_, doubt_, lossy_, refresh_;
+  std::vector<std::uint64_t> changed_at_us_;
+  int refresh_count_ = 0;
 };
 
 }  // namespace rd

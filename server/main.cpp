@@ -39,6 +39,7 @@ struct Options {
   int threads = 0;
   int window = 2;
   std::string scroll_detection = "on";
+  int lossless_refresh_ms = 400;
   std::string stats;
   std::string log_level = "info";
   bool list_apps = false;
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
   cli.add_option("--window", o.window, "frames a viewer may have unacknowledged")->check(CLI::Range(1, 16))->capture_default_str();
   cli.add_option("--scroll-detection", o.scroll_detection, "pixel viewers: send scrolls found in the pixels as copies")
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+  cli.add_option("--lossless-refresh", o.lossless_refresh_ms,
+                 "lossy viewers: resend lossy areas exactly after this many ms without change (0: never)")
+      ->check(CLI::Range(0, 600000))->capture_default_str();
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   cli.add_flag("--list-apps", o.list_apps, "list the built-in apps and exit");
@@ -185,6 +189,7 @@ int main(int argc, char** argv) {
   cfg.port = static_cast<std::uint16_t>(o.port ? *o.port : 7400 + o.display);
   cfg.window = o.window;
   cfg.scroll_detection = o.scroll_detection == "on";
+  cfg.lossless_refresh = std::chrono::milliseconds(o.lossless_refresh_ms);
   std::unique_ptr<rd::NativeServer> server;
   try {
     server = std::make_unique<rd::NativeServer>(io, session, pool, cfg);

@@ -27,6 +27,7 @@ nlohmann::json viewer_stats_json(const ViewerStats& v) {
                       {"copy_bytes", v.copy_bytes},
                       {"copies", v.copies},
                       {"pixels_copied", v.pixels_copied},
+                      {"pixels_refreshed", v.pixels_refreshed},
                       {"ops_sent", v.ops_sent},
                       {"updates", {{"ops", v.updates_by_kind[0]}, {"pixels", v.updates_by_kind[1]}, {"mixed", v.updates_by_kind[2]}}},
                       {"ops_log_lost", v.ops_log_lost},

@@ -18,6 +18,7 @@ struct RunSnapshot {
   Rect rect;
   std::vector<std::uint32_t> px;  // rect.w * rect.h pixels, rows packed
   PixelView ext{};
+  bool lossless = false;  // a refresh of what the viewer holds lossy: no lossy codec
   PixelView view() const {
     if (ext.data) return ext;
     return {reinterpret_cast<const std::uint8_t*>(px.data()), rect.w * 4, rect.w, rect.h};

@@ -159,7 +159,12 @@ void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecP
     pool.submit([px, i] {
       std::uint64_t t0 = now_us();
       try {
-        px->out->rects[i] = encode_run(px->runs[i], px->policy, px->params);
+        CodecPolicy policy = px->policy;
+        if (px->runs[i].lossless) {  // a refresh: exact whatever the viewer's quality
+          policy.lossy = false;
+          if (policy.forced == TileCodec::Jpeg) policy.forced.reset();
+        }
+        px->out->rects[i] = encode_run(px->runs[i], policy, px->params);
       } catch (const std::exception& e) {
         std::lock_guard lk(px->err_mu);
         if (px->out->error.empty()) px->out->error = e.what();
@@ -178,17 +183,20 @@ void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held
     std::uint64_t t0 = now_us();
     HeldScreen::Update plan;
     try {
-      plan = held->plan(detect);
+      plan = held->plan(detect, t0);
     } catch (const std::exception& e) {
       auto out = std::make_shared<EncodedUpdate>();
       out->error = e.what();
       return done(out);
     }
     std::uint64_t plan_us = now_us() - t0;
-    auto finish = [plan_us, copies = std::move(plan.copies), copied = plan.copied_pixels,
+    std::int64_t refreshed = 0;
+    for (const RunSnapshot& r : plan.runs) refreshed += r.lossless ? r.rect.area() : 0;
+    auto finish = [plan_us, copies = std::move(plan.copies), copied = plan.copied_pixels, refreshed,
                    done = std::move(done)](std::shared_ptr<EncodedUpdate> u) mutable {
       u->copies = std::move(copies);
       u->copied_pixels = copied;
+      u->refreshed_pixels = refreshed;
       u->encode_us += plan_us;
       done(u);
     };

@@ -19,6 +19,7 @@ struct EncodedUpdate {
   OpsPlan::Kind kind = OpsPlan::Kind::Pixels;
   std::vector<CopyRectMsg> copies;              // scrolls, applied before the pixels
   std::int64_t copied_pixels = 0;
+  std::int64_t refreshed_pixels = 0;             // lossy pixels sent again exactly
   std::vector<std::vector<EncodedRect>> rects;  // pixels, in groups that keep screen order irrelevant
   Bytes ops_batch;                              // OpsBatch body; empty when no ops go
   std::size_t ops_count = 0;

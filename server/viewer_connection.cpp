@@ -26,6 +26,7 @@ ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session
       handshake_timer_(socket_.get_executor()),
       ping_timer_(socket_.get_executor()),
       write_timer_(socket_.get_executor()),
+      refresh_timer_(socket_.get_executor()),
       session_(session),
       pool_(pool),
       config_(config),
@@ -280,7 +281,9 @@ void ViewerConnection::maybe_send_update() {
     if (held_) {
       for (const Rect& r : pending_doubt_) held_->doubt(r);
       pending_doubt_.clear();
-      if (held_->take_changed(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_) == 0)
+      if (held_->take_changed(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_,
+                              now_us()) == 0 &&
+          !held_->refresh_pending())
         return;
     } else {
       runs = snapshot_changed_tiles(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_);
@@ -335,6 +338,11 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   }
   stats_.copies += u->copies.size();
   stats_.pixels_copied += static_cast<std::uint64_t>(u->copied_pixels);
+  stats_.pixels_refreshed += static_cast<std::uint64_t>(u->refreshed_pixels);
+  if (held_) {
+    for (const auto& group : u->rects)
+      for (const EncodedRect& e : group) held_->record_sent(e.rect, e.codec == TileCodec::Jpeg);
+  }
   for (const auto& group : u->rects) {
     Bytes msgs;
     for (const EncodedRect& e : group) {
@@ -353,7 +361,21 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   ++stats_.updates_by_kind[static_cast<std::size_t>(u->kind)];
   if (u->log_lost) ++stats_.ops_log_lost;
   queue(std::move(parts));
+  schedule_lossless_refresh();
   maybe_send_update();
+}
+
+void ViewerConnection::schedule_lossless_refresh() {
+  if (!held_ || !policy_.lossy || config_.lossless_refresh.count() <= 0 || encoding_) return;
+  const std::uint64_t idle_us = static_cast<std::uint64_t>(config_.lossless_refresh.count()) * 1000;
+  std::uint64_t next_due = 0;
+  if (held_->schedule_refresh(now_us(), idle_us, &next_due) > 0) return maybe_send_update();
+  if (next_due == 0) return;
+  refresh_timer_.expires_after(std::chrono::microseconds(next_due - std::min(next_due, now_us())));
+  refresh_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+    if (e || self->state_ != State::Streaming) return;
+    self->schedule_lossless_refresh();  // while an update is being planned, its end re-arms this
+  });
 }
 
 void ViewerConnection::queue(Bytes msg) {
@@ -473,6 +495,7 @@ void ViewerConnection::close(const std::string& reason) {
   handshake_timer_.cancel();
   ping_timer_.cancel();
   write_timer_.cancel();
+  refresh_timer_.cancel();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);

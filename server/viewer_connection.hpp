@@ -56,11 +56,13 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   void queue(std::vector<Bytes> parts);
   void write_next();
   void schedule_ping();
+  void schedule_lossless_refresh();
 
   asio::ip::tcp::socket socket_;
   asio::steady_timer handshake_timer_;
   asio::steady_timer ping_timer_;
   asio::steady_timer write_timer_;
+  asio::steady_timer refresh_timer_;
   Session& session_;
   WorkerPool& pool_;
   const NativeServerConfig& config_;

@@ -27,6 +27,7 @@ struct ViewerStats {
   std::uint64_t copy_bytes = 0;    // CopyRect messages, headers included
   std::uint64_t copies = 0;        // scrolls sent as CopyRect
   std::uint64_t pixels_copied = 0;
+  std::uint64_t pixels_refreshed = 0;  // lossy pixels sent again exactly once idle
   std::uint64_t ops_sent = 0;
   std::array<std::uint64_t, 3> updates_by_kind{};  // ops, pixels, mixed (OpsPlan::Kind)
   std::uint64_t ops_log_lost = 0;  // updates sent as pixels because the viewer fell behind the op log

@@ -175,3 +175,36 @@ TEST_CASE("held screen: tiles the viewer asked to refresh are sent, and are no s
   for (const RunSnapshot& r : b.update.runs) row0_sent |= r.rect.y == 0;
   CHECK(row0_sent);
 }
+
+TEST_CASE("held screen: lossy tiles are refreshed exactly once idle, and copies carry lossiness along") {
+  Surface before = text_like(512, 256, 8);
+  HeldScreen held(512, 256);
+  prime(held, before);
+  held.record_sent({0, 0, 128, 64}, true);  // two tiles went as JPEG at t = 0
+  CHECK(held.lossy_tiles() == 2);
+  std::uint64_t next_due = 0;
+  CHECK(held.schedule_refresh(100'000, 400'000, &next_due) == 0);
+  CHECK(next_due == 400'000);
+  CHECK(held.schedule_refresh(400'000, 400'000, &next_due) == 2);
+  CHECK(held.refresh_pending());
+  HeldScreen::Update u = held.plan(true, 400'000);
+  REQUIRE(u.runs.size() == 1);
+  CHECK(u.runs[0].rect == Rect{0, 0, 128, 64});
+  CHECK(u.runs[0].lossless);
+  held.record_sent(u.runs[0].rect, false);
+  CHECK(held.lossy_tiles() == 0);
+  CHECK_FALSE(held.refresh_pending());
+
+  // Lossy rows scrolled up by a tile row: where they land is lossy now.
+  held.record_sent({0, 64, 512, 64}, true);
+  Surface now = scrolled(before, before.bounds(), -64, 13);
+  Applied a = run_update(held, before, now, true);
+  CHECK(a.viewer == now);
+  REQUIRE_FALSE(a.update.copies.empty());
+  // The new bottom row went as tiles (recorded exact here); the copied row 0 is lossy.
+  for (const RunSnapshot& r : a.update.runs) held.record_sent(r.rect, false);
+  CHECK(held.lossy_tiles() >= 8);
+  CHECK(held.schedule_refresh(2'000'000'000, 400'000, &next_due) == held.lossy_tiles());
+  HeldScreen::Update r = held.plan(true, 2'000'000'000);
+  for (const RunSnapshot& run : r.runs) CHECK(run.lossless);
+}
