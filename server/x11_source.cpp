@@ -50,8 +50,12 @@ void X11Source::run() {
   const auto period = std::chrono::microseconds(1000000 / max_fps_);
   auto next_capture = Clk::now();
   for (;;) {
+    // Round trips (capture, cursor, input) make Xlib read events into its own queue,
+    // where poll() on the socket cannot see them: drain the queue before waiting.
+    bool queued = x_->process_events();
     int timeout = -1;  // idle: wait for X or for a viewer
-    if (x_->has_damage()) {
+    if (queued && !x_->has_damage()) timeout = 0;  // a cursor or clipboard change to pass on
+    else if (x_->has_damage()) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_capture - Clk::now()).count();
       timeout = static_cast<int>(std::max<long long>(0, left));
     }
