@@ -27,6 +27,7 @@ namespace {
 
 struct Tile {
   Surface px;  // one tile's pixels, packed
+  int x = 0, y = 0;  // where on the screen
 };
 
 // Runs fn repeatedly for at least min_s seconds; returns seconds per run.
@@ -46,6 +47,8 @@ struct CodecCase {
   std::string name;
   std::function<std::pair<TileCodec, EncodeParams>(const Tile&)> pick;  // codec per tile
   bool only_solid = false;
+  const CodecPolicy* chooser = nullptr;  // set: codecs chosen and encoded as the server does
+  bool only_few_colors = false;           // only tiles a palette can hold
 };
 
 std::vector<Tile> collect_tiles(const std::string& app, int w, int h, int frames, std::size_t max_tiles) {
@@ -54,7 +57,7 @@ std::vector<Tile> collect_tiles(const std::string& app, int w, int h, int frames
   for (int f = 0; f <= frames && tiles.size() < max_tiles; ++f) {
     for (int i : af.next()) {
       Rect r = af.grid().tile_rect(i);
-      Tile t{Surface(r.w, r.h)};
+      Tile t{Surface(r.w, r.h), r.x, r.y};
       for (int y = 0; y < r.h; ++y) std::memcpy(t.px.row32(y), af.surface().row32(r.y + y) + r.x, static_cast<std::size_t>(r.w) * 4);
       tiles.push_back(std::move(t));
       if (tiles.size() >= max_tiles) break;
@@ -66,21 +69,32 @@ std::vector<Tile> collect_tiles(const std::string& app, int w, int h, int frames
 nlohmann::json run_codec(const std::vector<Tile>& all, const CodecCase& cc, double min_s) {
   std::vector<const Tile*> tiles;
   for (const auto& t : all)
-    if (!cc.only_solid || solid_color(t.px.view())) tiles.push_back(&t);
+    if ((!cc.only_solid || solid_color(t.px.view())) && (!cc.only_few_colors || count_colors(t.px.view(), kPhotoColors) <= kPhotoColors))
+      tiles.push_back(&t);
   std::vector<std::pair<TileCodec, EncodeParams>> choice;
   for (auto* t : tiles) choice.push_back(cc.pick(*t));
   std::vector<Bytes> enc(tiles.size());
   double pixels = 0;
   for (auto* t : tiles) pixels += static_cast<double>(t->px.width()) * t->px.height();
+  std::vector<TileCodec> used(tiles.size());
   double enc_s = time_per_run([&] {
-    for (std::size_t i = 0; i < tiles.size(); ++i) enc[i] = encode_tile(choice[i].first, tiles[i]->px.view(), choice[i].second);
+    for (std::size_t i = 0; i < tiles.size(); ++i) {
+      if (!cc.chooser) {
+        enc[i] = encode_tile(choice[i].first, tiles[i]->px.view(), choice[i].second);
+        used[i] = choice[i].first;
+        continue;
+      }
+      auto e = encode_chosen(choose_codec(tiles[i]->px.view(), *cc.chooser), tiles[i]->px.view(), tiles[i]->x, tiles[i]->y, *cc.chooser, choice[i].second);
+      used[i] = e->codec;
+      enc[i] = std::move(e->payload);
+    }
   }, min_s);
   std::size_t bytes = 0;
   for (auto& e : enc) bytes += e.size();
   std::vector<Surface> dec;
   for (auto* t : tiles) dec.emplace_back(t->px.width(), t->px.height());
   double dec_s = time_per_run([&] {
-    for (std::size_t i = 0; i < tiles.size(); ++i) decode_tile(choice[i].first, enc[i], dec[i].mutable_view(dec[i].bounds()));
+    for (std::size_t i = 0; i < tiles.size(); ++i) decode_tile(used[i], enc[i], dec[i].mutable_view(dec[i].bounds()));
   }, min_s);
   // PSNR over all tiles together.
   long double sse = 0;
@@ -193,6 +207,9 @@ int main(int argc, char** argv) {
   };
   EncodeParams q80_420{80, Subsampling::S420, 1}, q80_444{80, Subsampling::S444, 1}, z3{80, Subsampling::S420, 3};
   CodecPolicy lossless{kAllCodecs, false, std::nullopt}, lossy{kAllCodecs, true, std::nullopt};
+  // As a viewer connection has: the palette-or-zstd winners by tile position.
+  lossless.memory = std::make_shared<CostMemory>();
+  lossy.memory = std::make_shared<CostMemory>();
   std::vector<CodecCase> cases = {
       {"raw", fixed(TileCodec::Raw)},
       {"solid (solid tiles only)", fixed(TileCodec::Solid), true},
@@ -200,8 +217,9 @@ int main(int argc, char** argv) {
       {"zstd -3", fixed(TileCodec::Zstd, z3)},
       {"jpeg q80 4:2:0", fixed(TileCodec::Jpeg, q80_420)},
       {"jpeg q80 4:4:4", fixed(TileCodec::Jpeg, q80_444)},
-      {"auto lossless", [&](const Tile& t) { return std::pair{choose_codec(t.px.view(), lossless), EncodeParams{}}; }},
-      {"auto q80", [&](const Tile& t) { return std::pair{choose_codec(t.px.view(), lossy), q80_420}; }},
+      {"palette (tiles of <= 256 colours)", fixed(TileCodec::Palette), false, nullptr, true},
+      {"auto lossless", fixed(TileCodec::Raw), false, &lossless},
+      {"auto q80", fixed(TileCodec::Raw, q80_420), false, &lossy},
   };
 
   nlohmann::json results = nlohmann::json::object();

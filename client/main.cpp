@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
       hello.quality = static_cast<std::uint8_t>(std::max(1, o.quality));
       hello.subsampling = o.subsampling == "444" ? rd::Subsampling::S444 : rd::Subsampling::S420;
       static const std::map<std::string, rd::TileCodec> codecs = {
-          {"raw", rd::TileCodec::Raw}, {"zstd", rd::TileCodec::Zstd}, {"jpeg", rd::TileCodec::Jpeg}};
+          {"raw", rd::TileCodec::Raw}, {"zstd", rd::TileCodec::Zstd}, {"jpeg", rd::TileCodec::Jpeg}, {"palette", rd::TileCodec::Palette}};
       if (o.codec != "auto") hello.forced_codec = static_cast<std::uint8_t>(codecs.at(o.codec));
       hello.codecs = rd::kAllCodecs;
       hello.name = o.headless ? "rdisplay-viewer (headless)" : "rdisplay-viewer";

@@ -41,10 +41,50 @@ int count_colors(const PixelView& v, int limit) {
 TileCodec choose_codec(const PixelView& v, const CodecPolicy& policy) {
   auto can = [&](TileCodec c) { return (policy.decodable & codec_bit(c)) != 0; };
   if (can(TileCodec::Solid) && solid_color(v)) return TileCodec::Solid;
-  if (policy.forced && can(*policy.forced) && *policy.forced != TileCodec::Solid) return *policy.forced;
-  if (policy.lossy && can(TileCodec::Jpeg) && count_colors(v, kPhotoColors) > kPhotoColors) return TileCodec::Jpeg;
+  if (policy.forced && can(*policy.forced) && *policy.forced != TileCodec::Solid && *policy.forced != TileCodec::Palette)
+    return *policy.forced;
+  const int colors = count_colors(v, kPhotoColors);
+  if (policy.lossy && can(TileCodec::Jpeg) && colors > kPhotoColors && !policy.forced) return TileCodec::Jpeg;
+  // Few colours: palette indexes (1 to 8 bits a pixel) compress far better than BGR.
+  if (colors <= kPhotoColors && can(TileCodec::Palette) && (!policy.forced || policy.forced == TileCodec::Palette))
+    return TileCodec::Palette;
   if (can(TileCodec::Zstd)) return TileCodec::Zstd;
   return TileCodec::Raw;
+}
+
+std::optional<EncodedTile> encode_chosen(TileCodec chosen, const PixelView& v, int x, int y, const CodecPolicy& policy,
+                                         const EncodeParams& params) {
+  if (chosen != TileCodec::Palette) return EncodedTile{chosen, encode_tile(chosen, v, params)};
+  const bool try_zstd = !policy.forced && (policy.decodable & codec_bit(TileCodec::Zstd));
+  const bool try_jpeg = !policy.forced && policy.lossy && (policy.decodable & codec_bit(TileCodec::Jpeg));
+  TileCodec known = TileCodec::Raw;  // Raw: no winner known, measure
+  if ((try_zstd || try_jpeg) && policy.memory)
+    if (auto w = policy.memory->winner(x, y)) known = *w;
+  if (known == TileCodec::Zstd || known == TileCodec::Jpeg) {
+    policy.memory->used(x, y);
+    return EncodedTile{known, encode_tile(known, v, params)};
+  }
+  auto pal = encode_palette(v, params.zstd_level);
+  if (!pal) return std::nullopt;
+  if (!try_zstd && !try_jpeg) return EncodedTile{TileCodec::Palette, std::move(*pal)};
+  constexpr int kAlwaysPaletteColors = 16;  // 4-bit indexes or fewer: the palette wins
+  if (known == TileCodec::Palette || (*pal)[0] + 1 <= kAlwaysPaletteColors) {
+    if (known == TileCodec::Palette) policy.memory->used(x, y);
+    else if (policy.memory) policy.memory->record(x, y, TileCodec::Palette);
+    return EncodedTile{TileCodec::Palette, std::move(*pal)};
+  }
+  EncodedTile best{TileCodec::Palette, std::move(*pal)};
+  if (try_zstd) {
+    Bytes z = encode_zstd(v, params.zstd_level);
+    if (z.size() < best.payload.size()) best = {TileCodec::Zstd, std::move(z)};
+  }
+  if (try_jpeg) {
+    Bytes j = encode_jpeg(v, params.jpeg_quality, params.subsampling);
+    // Exact pixels are worth a little: JPEG has to save a fifth of the bytes.
+    if (j.size() * 5 < best.payload.size() * 4) best = {TileCodec::Jpeg, std::move(j)};
+  }
+  if (policy.memory) policy.memory->record(x, y, best.codec);
+  return best;
 }
 
 }  // namespace rd

@@ -10,6 +10,11 @@ Bytes encode_tile(TileCodec codec, const PixelView& src, const EncodeParams& p) 
     case TileCodec::Solid: return encode_solid(src.row32(0)[0]);
     case TileCodec::Zstd: return encode_zstd(src, p.zstd_level);
     case TileCodec::Jpeg: return encode_jpeg(src, p.jpeg_quality, p.subsampling);
+    case TileCodec::Palette: {
+      auto b = encode_palette(src, p.zstd_level);
+      if (!b) throw std::invalid_argument("palette codec for a rectangle of more than 256 colours");
+      return std::move(*b);
+    }
   }
   throw std::invalid_argument("unknown tile codec");
 }
@@ -22,6 +27,7 @@ void decode_tile(TileCodec codec, ByteView payload, const MutablePixelView& dst)
     case TileCodec::Solid: return decode_solid(payload, dst);
     case TileCodec::Zstd: return decode_zstd(payload, dst);
     case TileCodec::Jpeg: return decode_jpeg(payload, dst);
+    case TileCodec::Palette: return decode_palette(payload, dst);
   }
   throw DecodeError("unknown tile codec " + std::to_string(static_cast<int>(codec)));
 }

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 
 #include "codecs/pixel_view.hpp"
 #include "protocol/bytes.hpp"
@@ -19,10 +20,15 @@ struct EncodeParams {
 //   solid 4 bytes, one BGRA pixel
 //   zstd  one zstd frame holding w*h*3 bytes of packed BGR rows, content size in the header
 //   jpeg  one baseline JFIF image of exactly w x h
+//   palette  u8 colours-1, that many BGR triples, then one zstd frame of the pixels'
+//         palette indexes, packed 1, 2, 4 or 8 bits each (for up to 2, 4, 16, 256
+//         colours), most significant bits first, each row padded to a byte
 Bytes encode_raw(const PixelView& src);
 Bytes encode_solid(std::uint32_t bgra);
 Bytes encode_zstd(const PixelView& src, int level);
 Bytes encode_jpeg(const PixelView& src, int quality, Subsampling sub);
+// Nothing when src has more than 256 colours.
+std::optional<Bytes> encode_palette(const PixelView& src, int level);
 
 // Decoders write w*h pixels into dst (alpha forced to 0xFF) and throw DecodeError when
 // the payload is malformed, truncated or of another size than dst.
@@ -30,6 +36,7 @@ void decode_raw(ByteView payload, const MutablePixelView& dst);
 void decode_solid(ByteView payload, const MutablePixelView& dst);
 void decode_zstd(ByteView payload, const MutablePixelView& dst);
 void decode_jpeg(ByteView payload, const MutablePixelView& dst);
+void decode_palette(ByteView payload, const MutablePixelView& dst);
 
 // Dispatch on the codec id. encode_tile with Solid takes the colour of the first pixel.
 Bytes encode_tile(TileCodec codec, const PixelView& src, const EncodeParams& params);
@@ -37,7 +44,8 @@ void decode_tile(TileCodec codec, ByteView payload, const MutablePixelView& dst)
 
 // Codecs this build decodes, as a hello codec mask.
 constexpr std::uint32_t kAllCodecs =
-    codec_bit(TileCodec::Raw) | codec_bit(TileCodec::Solid) | codec_bit(TileCodec::Zstd) | codec_bit(TileCodec::Jpeg);
+    codec_bit(TileCodec::Raw) | codec_bit(TileCodec::Solid) | codec_bit(TileCodec::Zstd) | codec_bit(TileCodec::Jpeg) |
+    codec_bit(TileCodec::Palette);
 
 // Largest rectangle a decoder accepts: caps the memory a hostile payload can claim.
 constexpr int kMaxTileSide = 4096;

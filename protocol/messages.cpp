@@ -60,6 +60,7 @@ const char* tile_codec_name(TileCodec c) {
     case TileCodec::Solid: return "solid";
     case TileCodec::Zstd: return "zstd";
     case TileCodec::Jpeg: return "jpeg";
+    case TileCodec::Palette: return "palette";
   }
   return "unknown";
 }

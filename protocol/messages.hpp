@@ -44,8 +44,8 @@ Bytes build_message(MsgType type, F&& body) {
 }
 
 // Tile codec ids, as carried by TileUpdate and announced in the hello's codec mask.
-enum class TileCodec : std::uint8_t { Raw = 0, Solid = 1, Zstd = 2, Jpeg = 3 };
-constexpr int kTileCodecCount = 4;
+enum class TileCodec : std::uint8_t { Raw = 0, Solid = 1, Zstd = 2, Jpeg = 3, Palette = 4 };
+constexpr int kTileCodecCount = 5;
 const char* tile_codec_name(TileCodec c);
 constexpr std::uint32_t codec_bit(TileCodec c) { return 1u << static_cast<unsigned>(c); }
 

@@ -62,7 +62,16 @@ std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& p
     EncodedRect e;
     e.rect = {run.rect.x + t * kTileSize, run.rect.y, v.w, v.h};
     e.codec = codec[static_cast<std::size_t>(t)];
-    e.payload = encode_tile(e.codec, v, params);
+    auto enc = encode_chosen(e.codec, v, e.rect.x, e.rect.y, policy, params);
+    if (!enc && end - t > 1) {  // tiles of up to 256 colours each may have more together
+      end = t + 1;
+      v = tile_view(t, 1);
+      e.rect.w = v.w;
+      enc = encode_chosen(e.codec, v, e.rect.x, e.rect.y, policy, params);
+    }
+    if (!enc) throw std::logic_error("a tile of up to 256 colours would not take a palette");
+    e.codec = enc->codec;
+    e.payload = std::move(enc->payload);
     out.push_back(std::move(e));
     t = end;
   }

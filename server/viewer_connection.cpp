@@ -192,6 +192,7 @@ void ViewerConnection::handle_hello(ByteView body) {
   max_out_message_ = hello.max_message;
   policy_.decodable = hello.codecs & kAllCodecs;
   if (hello.forced_codec != kAnyCodec) policy_.forced = static_cast<TileCodec>(hello.forced_codec);
+  policy_.memory = std::make_shared<CostMemory>();
   encoding_mode_ = n.encoding;
   // Ops replay on top of what the viewer holds, so its pixels must be exact: command
   // encoding is lossless. `auto` follows the viewer's quality.

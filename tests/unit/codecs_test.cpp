@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include <cmath>
 
@@ -120,6 +121,34 @@ TEST_CASE("lossless codecs round-trip exactly") {
   }
 }
 
+TEST_CASE("palette codec: exact for 1 to 256 colours at every index width, nothing past 256") {
+  for (int colors : {1, 2, 3, 4, 5, 16, 17, 200, 256}) {
+    for (auto [w, h] : {std::pair{64, 64}, {1, 1}, {37, 5}, {13, 64}, {1024, 64}}) {
+      CAPTURE(colors);
+      CAPTURE(w);
+      CAPTURE(h);
+      Surface src(w, h);
+      std::uint32_t st = static_cast<std::uint32_t>(colors * 7919 + w);
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+          st = st * 1664525u + 1013904223u;
+          int i = (y * w + x) < colors ? (y * w + x) : static_cast<int>((st >> 16) % static_cast<unsigned>(colors));
+          src.row32(y)[x] = rgb(static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(255 - i), static_cast<std::uint8_t>(i * 3));
+        }
+      auto p = encode_palette(src.view(), 1);
+      REQUIRE(p.has_value());
+      CHECK((*p)[0] + 1 == std::min(colors, w * h));
+      CHECK(decode_into(TileCodec::Palette, *p, w, h) == src);
+    }
+  }
+  Surface photo = photo_like(64, 64);
+  CHECK_FALSE(encode_palette(photo.view(), 1).has_value());
+  CHECK_THROWS_AS(encode_tile(TileCodec::Palette, photo.view(), EncodeParams{}), std::invalid_argument);
+  // Text-like content: far fewer bytes than zstd of BGR.
+  Surface ui = ui_like(64, 64);
+  CHECK(encode_palette(ui.view(), 1)->size() < encode_zstd(ui.view(), 1).size());
+}
+
 TEST_CASE("codecs encode from a sub-rectangle with the surface's stride") {
   Surface big = photo_like(300, 200, 7);
   Rect r{33, 17, 100, 64};
@@ -201,6 +230,28 @@ TEST_CASE("decoders reject malformed payloads with DecodeError") {
     Surface small(64, 32);
     CHECK_THROWS_AS(decode_jpeg(j, small.mutable_view(small.bounds())), DecodeError);
   }
+  SUBCASE("palette: truncated, short palette, wrong size, index past the palette") {
+    Surface ui = ui_like(64, 64);
+    Bytes pal = *encode_palette(ui.view(), 1);
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, pal.size() / 2, pal.size() - 1})
+      CHECK_THROWS_AS(decode_palette(trunc(pal, n), dst), DecodeError);
+    Surface small(32, 64);
+    CHECK_THROWS_AS(decode_palette(pal, small.mutable_view(small.bounds())), DecodeError);
+    // Three colours (2-bit indexes) with an index 3 in the data.
+    Surface three(4, 1);
+    three.row32(0)[0] = rgb(1, 1, 1);
+    three.row32(0)[1] = rgb(2, 2, 2);
+    three.row32(0)[2] = rgb(3, 3, 3);
+    three.row32(0)[3] = rgb(3, 3, 3);
+    Bytes good = *encode_palette(three.view(), 1);
+    Bytes bad(good.begin(), good.begin() + 10);  // count byte and 3 BGR triples
+    Bytes idx{0xFF};                             // four 2-bit indexes of 3
+    Bytes z(64);
+    z.resize(ZSTD_compress(z.data(), z.size(), idx.data(), idx.size(), 1));
+    bad.insert(bad.end(), z.begin(), z.end());
+    Surface four(4, 1);
+    CHECK_THROWS_AS(decode_palette(bad, four.mutable_view(four.bounds())), DecodeError);
+  }
   SUBCASE("dispatch: rectangles out of range") {
     MutablePixelView huge{out.data(), out.stride(), kMaxTileSide + 1, 1};
     CHECK_THROWS_AS(decode_tile(TileCodec::Solid, Bytes{1, 2, 3, 4}, huge), DecodeError);
@@ -216,7 +267,10 @@ TEST_CASE("codec choice: solid, photo-like to JPEG only when lossy, forced codec
   CHECK(choose_codec(flat.view(), lossless) == TileCodec::Solid);
   CHECK(choose_codec(photo.view(), lossless) == TileCodec::Zstd);
   CHECK(choose_codec(photo.view(), lossy) == TileCodec::Jpeg);
-  CHECK(choose_codec(ui.view(), lossy) == TileCodec::Zstd);
+  CHECK(choose_codec(ui.view(), lossy) == TileCodec::Palette);
+  CHECK(choose_codec(ui.view(), lossless) == TileCodec::Palette);
+  CodecPolicy no_palette{kAllCodecs & ~codec_bit(TileCodec::Palette), false, std::nullopt};
+  CHECK(choose_codec(ui.view(), no_palette) == TileCodec::Zstd);
   CodecPolicy raw_only{codec_bit(TileCodec::Raw), false, std::nullopt};
   CHECK(choose_codec(flat.view(), raw_only) == TileCodec::Raw);
   CodecPolicy forced{kAllCodecs, false, TileCodec::Raw};
@@ -224,6 +278,70 @@ TEST_CASE("codec choice: solid, photo-like to JPEG only when lossy, forced codec
   CHECK(choose_codec(flat.view(), forced) == TileCodec::Solid);
   CHECK(count_colors(flat.view(), 10) == 1);
   CHECK(count_colors(photo.view(), 10) == 11);
+}
+
+TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is smaller, remembered per position") {
+  // A noisy gradient of under 256 colours, like a frame of video: lossless coding pays
+  // for the noise, JPEG does not.
+  Surface smooth(64, 64);
+  std::uint32_t seed = 7;
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 64; ++x) {
+      seed = seed * 1103515245u + 12345u;
+      auto v = static_cast<std::uint8_t>(x * 2 + y + ((seed >> 16) & 7));
+      smooth.row32(y)[x] = rgb(v, static_cast<std::uint8_t>(v / 2), 40);
+    }
+  REQUIRE(count_colors(smooth.view(), kPhotoColors) <= kPhotoColors);
+  REQUIRE(count_colors(smooth.view(), kPhotoColors) > 16);
+  // Antialiased text on a plain background: few colours, the palette wins.
+  Surface ui = ui_like(64, 64);
+  const EncodeParams params{};
+  auto smallest_lossless = [&](const Surface& s) {
+    return std::min(encode_palette(s.view(), 1)->size(), encode_zstd(s.view(), 1).size());
+  };
+
+  CodecPolicy lossless{kAllCodecs, false, std::nullopt};
+  REQUIRE(choose_codec(smooth.view(), lossless) == TileCodec::Palette);
+  auto e = encode_chosen(TileCodec::Palette, smooth.view(), 0, 0, lossless, params);
+  REQUIRE(e);
+  CHECK(e->payload.size() == smallest_lossless(smooth));
+  CHECK(e->codec == (encode_zstd(smooth.view(), 1).size() < encode_palette(smooth.view(), 1)->size() ? TileCodec::Zstd : TileCodec::Palette));
+  auto u = encode_chosen(TileCodec::Palette, ui.view(), 0, 0, lossless, params);
+  CHECK(u->codec == TileCodec::Palette);
+  // Whatever wins decodes to the same pixels.
+  Surface back(64, 64);
+  decode_tile(e->codec, e->payload, back.mutable_view(back.bounds()));
+  CHECK(back.hash() == smooth.hash());
+
+  // A lossy viewer gets JPEG where it saves a fifth of the bytes, never on the text.
+  CodecPolicy lossy{kAllCodecs, true, std::nullopt};
+  auto j = encode_chosen(TileCodec::Palette, smooth.view(), 0, 0, lossy, params);
+  CHECK(j->codec == TileCodec::Jpeg);
+  CHECK(j->payload.size() * 5 < smallest_lossless(smooth) * 4);
+  CHECK(encode_chosen(TileCodec::Palette, ui.view(), 0, 0, lossy, params)->codec == TileCodec::Palette);
+
+  // A forced palette stays a palette; more than 256 colours do not fit one.
+  CodecPolicy forced{kAllCodecs, false, TileCodec::Palette};
+  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 0, 0, forced, params)->codec == TileCodec::Palette);
+  CHECK_FALSE(encode_chosen(TileCodec::Palette, photo_like(64, 64).view(), 0, 0, lossless, params));
+
+  // With a memory the winner at a position is reused, and measured again later.
+  CodecPolicy remembering{kAllCodecs, true, std::nullopt};
+  remembering.memory = std::make_shared<CostMemory>();
+  CHECK_FALSE(remembering.memory->winner(128, 64));
+  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 128, 64, remembering, params)->codec == TileCodec::Jpeg);
+  CHECK(remembering.memory->winner(128, 64) == TileCodec::Jpeg);
+  CHECK(remembering.memory->winner(130, 70) == TileCodec::Jpeg);  // the same tile
+  // The text tile now at that place still goes as JPEG until the next measurement...
+  int uses = 1;
+  while (remembering.memory->winner(128, 64)) {
+    CHECK(encode_chosen(TileCodec::Palette, ui.view(), 128, 64, remembering, params)->codec == TileCodec::Jpeg);
+    ++uses;
+  }
+  CHECK(uses == CostMemory::kRemeasureEvery);
+  // ...which finds the palette better and remembers that instead.
+  CHECK(encode_chosen(TileCodec::Palette, ui.view(), 128, 64, remembering, params)->codec == TileCodec::Palette);
+  CHECK(remembering.memory->winner(128, 64) == TileCodec::Palette);
 }
 
 TEST_CASE("rasterizer: fills, lines, masks and copies are exact and clipped") {
