@@ -18,6 +18,7 @@
 #include "client/sdl_window.hpp"
 #include "client/target.hpp"
 #include "client/viewer_report.hpp"
+#include "codecs/tile_cache.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/json_file.hpp"
 #include "common/process_stats.hpp"
@@ -44,6 +45,8 @@ struct Options {
   std::string vnc_encodings;
   std::string send_clipboard;
   std::string request_size;
+  int tile_cache_mib = 64;
+  std::string tile_cache_file;
 };
 
 std::atomic<bool> g_signalled{false}, g_usr1{false};
@@ -65,7 +68,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 100))->capture_default_str();
   cli.add_option("--subsampling", o.subsampling, "JPEG chroma subsampling")->check(CLI::IsMember({"420", "444"}))->capture_default_str();
   cli.add_option("--codec", o.codec, "force one tile codec for every non-solid tile")
-      ->check(CLI::IsMember({"auto", "raw", "zstd", "jpeg"}))->capture_default_str();
+      ->check(CLI::IsMember({"auto", "raw", "zstd", "jpeg", "palette"}))->capture_default_str();
+  cli.add_option("--tile-cache", o.tile_cache_mib, "MiB of tiles to keep, so the server can send references to them (0: none)")
+      ->check(CLI::Range(0, 256))->capture_default_str();
+  cli.add_option("--tile-cache-file", o.tile_cache_file, "keep the tile cache in this file across runs (loaded at start, saved at exit)");
   cli.add_flag("--headless", o.headless, "no window: receive and decode only (tests, benchmarks)");
   cli.add_flag("--view-only", o.view_only, "send no keyboard or mouse input");
   cli.add_option("--exit-when-idle", o.exit_when_idle_ms, "exit 0 once updates arrived and then none for MS ms")
@@ -136,6 +142,16 @@ int main(int argc, char** argv) {
           {"raw", rd::TileCodec::Raw}, {"zstd", rd::TileCodec::Zstd}, {"jpeg", rd::TileCodec::Jpeg}, {"palette", rd::TileCodec::Palette}};
       if (o.codec != "auto") hello.forced_codec = static_cast<std::uint8_t>(codecs.at(o.codec));
       hello.codecs = rd::kAllCodecs;
+      hello.cache_kib = static_cast<std::uint32_t>(o.tile_cache_mib) * 1024;
+      auto tiles = std::make_unique<rd::TileCacheStore>(rd::tile_cache_bytes(hello.cache_kib));
+      if (!o.tile_cache_file.empty() && o.tile_cache_mib > 0) {
+        try {
+          tiles->load(o.tile_cache_file);
+        } catch (const std::exception& e) {
+          say(std::string(e.what()) + "; starting with an empty tile cache");
+          tiles = std::make_unique<rd::TileCacheStore>(rd::tile_cache_bytes(hello.cache_kib));
+        }
+      }
       hello.name = o.headless ? "rdisplay-viewer (headless)" : "rdisplay-viewer";
       auto conn = std::make_unique<rd::NativeConnection>(target.host, target.port, hello,
                                                          std::chrono::milliseconds(o.connect_timeout_ms));
@@ -144,7 +160,9 @@ int main(int argc, char** argv) {
         say(std::string("the server offers ") + rd::encoding_name(sh.encoding) + " encoding, not " + o.encoding + "; using it");
       if (sh.encoding == rd::Encoding::Ops && o.quality < 100)
         say("command encoding is lossless: --quality applies to the pixels of --encoding auto and pixels only");
-      session = std::make_unique<rd::NativeSession>(std::move(conn), o.threads, rd::glyph_cache_bytes(hello.glyph_cache_kib));
+      if (o.tile_cache_mib == 0) tiles.reset();
+      session = std::make_unique<rd::NativeSession>(std::move(conn), o.threads, rd::glyph_cache_bytes(hello.glyph_cache_kib),
+                                                    std::move(tiles), o.tile_cache_file);
     }
   } catch (const rd::ConnectError& e) {
     say(e.what());

@@ -1,18 +1,21 @@
 #include "client/stream_receiver.hpp"
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
 #include "codecs/op_batch.hpp"
 #include "codecs/raster.hpp"
+#include "codecs/tile_grid.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/clock.hpp"
 
 namespace rd {
 
-StreamReceiver::StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes)
-    : conn_(conn), pool_(pool), store_(store), glyphs_(glyph_cache_bytes) {}
+StreamReceiver::StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes,
+                               TileCacheStore* tiles)
+    : conn_(conn), pool_(pool), store_(store), glyphs_(glyph_cache_bytes), tiles_(tiles) {}
 
 void StreamReceiver::run() {
   try {
@@ -47,6 +50,7 @@ void StreamReceiver::receive_loop() {
   std::string tile_error;
   bool ops_running = false;  // tiles after an op batch wait for it: they overwrite what it drew
   Region ops_touched;        // guarded by err_mu
+  std::vector<Rect> to_store;  // the frame's TileUpdates with the store flag, in order
   // Decode jobs refer to the locals above: however this function is left, they finish first.
   struct DrainOnExit {
     JobLatch& latch;
@@ -61,6 +65,7 @@ void StreamReceiver::receive_loop() {
         seq = decode_frame_begin(m.body).seq;
         in_frame = true;
         frame_region.clear();
+        to_store.clear();
         decode_us = 0;
         break;
       }
@@ -78,6 +83,7 @@ void StreamReceiver::receive_loop() {
           ops_running = false;
         }
         frame_region.add(t.rect);
+        if (t.store && tiles_) to_store.push_back(t.rect);
         stats_.pixel_bytes += body->size() + kHeaderSize;
         stats_.rects_by_codec[static_cast<std::size_t>(t.codec)]++;
         stats_.bytes_by_codec[static_cast<std::size_t>(t.codec)] += t.payload.size();
@@ -94,6 +100,25 @@ void StreamReceiver::receive_loop() {
           decode_us += now_us() - t0;
           latch.done();
         });
+        break;
+      }
+      case MsgType::CacheRef: {
+        if (!in_frame) throw DecodeError("CacheRef outside a frame");
+        if (!tiles_) throw DecodeError("CacheRef without the tile cache capability");
+        CacheRefMsg c = decode_cache_ref(m.body);
+        if (!decoded_.bounds().contains(c.rect)) throw DecodeError("CacheRef rectangle lies outside the screen");
+        const Surface* t = tiles_->use(c.key);
+        if (!t) throw DecodeError("CacheRef to a tile the cache does not hold (the caches went out of step)");
+        if (t->width() != c.rect.w || t->height() != c.rect.h) throw DecodeError("CacheRef of another size than the cached tile");
+        if (ops_running || frame_region.intersects(c.rect)) {
+          latch.wait();
+          ops_running = false;
+        }
+        frame_region.add(c.rect);
+        for (int y = 0; y < c.rect.h; ++y)
+          std::memcpy(decoded_.row32(c.rect.y + y) + c.rect.x, t->row32(y), static_cast<std::size_t>(c.rect.w) * 4);
+        stats_.cache_ref_bytes += m.body.size() + kHeaderSize;
+        ++stats_.cache_refs;
         break;
       }
       case MsgType::CopyRect: {
@@ -149,6 +174,13 @@ void StreamReceiver::receive_loop() {
           frame_region.add(ops_touched);
           ops_touched.clear();
         }
+        // After every reference of the frame touched the cache, as the server's mirror
+        // does: the stored tiles go in, in message order, each grid tile on its own.
+        for (const Rect& r : to_store)
+          for (int x = r.x; x < r.x + r.w; x += kTileSize) {
+            tiles_->insert(decoded_.view(Rect{x, r.y, std::min(kTileSize, r.x + r.w - x), r.h}));
+            ++stats_.cache_stored;
+          }
         in_frame = false;
         store_.publish(decoded_, frame_region);
         std::uint32_t us = static_cast<std::uint32_t>(decode_us.load());

@@ -7,6 +7,7 @@
 #include "client/native_connection.hpp"
 #include "codecs/glyph_cache.hpp"
 #include "codecs/op_raster.hpp"
+#include "codecs/tile_cache.hpp"
 #include "common/worker_pool.hpp"
 
 namespace rd {
@@ -22,6 +23,8 @@ struct ReceiverStats {
   std::uint64_t ops_bytes = 0, ops_batches = 0, ops = 0;  // command encoding
   std::uint64_t copy_bytes = 0, copies = 0;               // scrolls (CopyRect)
   std::uint64_t pixel_bytes = 0;                          // TileUpdate messages
+  std::uint64_t cache_refs = 0, cache_ref_bytes = 0;      // tiles drawn from the tile cache
+  std::uint64_t cache_stored = 0;                         // tiles put into it
 };
 
 // The network thread: reads messages, hands tile payloads to the decode pool as they
@@ -29,7 +32,9 @@ struct ReceiverStats {
 // tiles, publishes the frame to the presenter and acknowledges it to the server.
 class StreamReceiver {
  public:
-  StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes);
+  // `tiles`: the tile cache when the server granted it, else nullptr.
+  StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes,
+                 TileCacheStore* tiles);
   // Runs until the stream ends; the reason is left in the FrameStore.
   void run();
   const ReceiverStats& stats() const { return stats_; }  // after run() returned
@@ -41,6 +46,7 @@ class StreamReceiver {
   FrameStore& store_;
   Surface decoded_;
   GlyphStore glyphs_;
+  TileCacheStore* tiles_;
   OpRasterizer raster_{glyphs_};
   ReceiverStats stats_;
 };

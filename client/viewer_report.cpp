@@ -36,6 +36,7 @@ nlohmann::json receiver_stats_json(const ReceiverStats& s) {
           {"copies", s.copies},
           {"ops", s.ops},
           {"pixel_bytes", s.pixel_bytes},
+          {"tile_cache", {{"refs", s.cache_refs}, {"ref_bytes", s.cache_ref_bytes}, {"stored", s.cache_stored}}},
           {"pings", s.pings}};
 }
 

@@ -4,33 +4,6 @@
 
 namespace rd {
 
-bool GlyphCacheModel::touch(std::uint32_t id) {
-  auto it = where_.find(id);
-  if (it == where_.end()) return false;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return true;
-}
-
-std::vector<std::uint32_t> GlyphCacheModel::insert(std::uint32_t id, std::size_t bytes) {
-  if (auto it = where_.find(id); it != where_.end()) {
-    used_ -= it->second->bytes;
-    lru_.erase(it->second);
-    where_.erase(it);
-  }
-  lru_.push_front({id, bytes});
-  where_[id] = lru_.begin();
-  used_ += bytes;
-  std::vector<std::uint32_t> evicted;
-  while (used_ > budget_ && lru_.size() > 1) {
-    const Entry& last = lru_.back();
-    used_ -= last.bytes;
-    evicted.push_back(last.id);
-    where_.erase(last.id);
-    lru_.pop_back();
-  }
-  return evicted;
-}
-
 void GlyphStore::define(const GlyphDefineOp& d) {
   StoredGlyph g;
   g.mask.w = d.w;

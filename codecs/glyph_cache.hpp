@@ -1,9 +1,9 @@
 #pragma once
 #include <cstdint>
-#include <list>
 #include <unordered_map>
 #include <vector>
 
+#include "codecs/lru_model.hpp"
 #include "codecs/raster.hpp"
 #include "protocol/ops.hpp"
 
@@ -20,29 +20,10 @@ inline std::size_t glyph_cache_bytes(std::uint32_t kib) {
   return b < lo ? lo : b > hi ? hi : b;
 }
 
-class GlyphCacheModel {
+class GlyphCacheModel : public LruModel<std::uint32_t> {
  public:
-  explicit GlyphCacheModel(std::size_t budget_bytes) : budget_(budget_bytes) {}
+  using LruModel::LruModel;
   static std::size_t cost(int w, int h) { return static_cast<std::size_t>(w) * h + 32; }
-
-  bool contains(std::uint32_t id) const { return where_.count(id) != 0; }
-  // Marks id as used now; false if it is not held.
-  bool touch(std::uint32_t id);
-  // Inserts (or re-inserts) id as the most recent entry, evicting least recent
-  // entries until the budget holds; returns the evicted ids.
-  std::vector<std::uint32_t> insert(std::uint32_t id, std::size_t bytes);
-  std::size_t used_bytes() const { return used_; }
-  std::size_t budget() const { return budget_; }
-  std::size_t size() const { return where_.size(); }
-
- private:
-  struct Entry {
-    std::uint32_t id;
-    std::size_t bytes;
-  };
-  std::size_t budget_, used_ = 0;
-  std::list<Entry> lru_;  // front: most recent
-  std::unordered_map<std::uint32_t, std::list<Entry>::iterator> where_;
 };
 
 struct StoredGlyph {

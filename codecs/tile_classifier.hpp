@@ -5,6 +5,7 @@
 
 #include "codecs/cost_memory.hpp"
 #include "codecs/pixel_view.hpp"
+#include "codecs/tile_cache.hpp"
 #include "codecs/tile_codec.hpp"
 #include "protocol/messages.hpp"
 
@@ -16,6 +17,9 @@ struct CodecPolicy {
   bool lossy = false;                         // quality < 100
   std::optional<TileCodec> forced;            // every non-solid tile in this codec
   std::shared_ptr<CostMemory> memory = nullptr;  // palette-or-zstd winners by position; none: always measure
+  // The viewer's tile cache as the server mirrors it, read-only while encoding; none:
+  // the viewer has no cache.
+  std::shared_ptr<const TileCacheModel> tile_cache = nullptr;
 };
 
 // The colour of v when every pixel has it.

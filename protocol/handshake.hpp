@@ -18,8 +18,9 @@ enum Capability : std::uint32_t {
   kCapPing = 1u << 2,    // Ping/Pong keepalive and round-trip measurement
   kCapClipboard = 1u << 3,  // Clipboard messages both ways
   kCapCopyRect = 1u << 4,   // CopyRect messages (scrolls and moves found in the pixels)
+  kCapTileCache = 1u << 5,  // the tile cache: TileUpdate store flag, CacheRef, CacheAnnounce
 };
-constexpr std::uint32_t kCapsV1 = kCapCursor | kCapResize | kCapPing | kCapClipboard | kCapCopyRect;
+constexpr std::uint32_t kCapsV1 = kCapCursor | kCapResize | kCapPing | kCapClipboard | kCapCopyRect | kCapTileCache;
 
 enum class Encoding : std::uint8_t { Pixels = 0, Ops = 1, Auto = 2 };
 const char* encoding_name(Encoding e);
@@ -39,7 +40,7 @@ struct ClientHello {
   Subsampling subsampling = Subsampling::S420;
   std::uint8_t forced_codec = kAnyCodec;  // a TileCodec id: every non-solid tile in it
   std::uint32_t codecs = 0;               // bit per TileCodec the viewer decodes
-  std::uint32_t cache_kib = 0;
+  std::uint32_t cache_kib = 0;                     // the viewer's tile cache (with kCapTileCache)
   std::uint32_t glyph_cache_kib = 4096;            // command encoding: the viewer's glyph cache
   std::uint32_t max_message = kDefaultMaxMessage;  // largest body the viewer accepts
   std::uint8_t auth = 0;                           // 0: none

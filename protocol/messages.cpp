@@ -38,6 +38,8 @@ const char* msg_type_name(std::uint8_t type) {
     case MsgType::Cursor: return "Cursor";
     case MsgType::Resize: return "Resize";
     case MsgType::CopyRect: return "CopyRect";
+    case MsgType::CacheRef: return "CacheRef";
+    case MsgType::CacheAnnounce: return "CacheAnnounce";
     case MsgType::Ping: return "Ping";
     case MsgType::OpsBatch: return "OpsBatch";
     case MsgType::Key: return "Key";
@@ -72,12 +74,12 @@ Bytes encode(const FrameBegin& m) {
   });
 }
 
-void append_tile_update(Bytes& out, const Rect& rect, TileCodec codec, ByteView payload) {
+void append_tile_update(Bytes& out, const Rect& rect, TileCodec codec, ByteView payload, bool store) {
   encode_header(out, static_cast<std::uint8_t>(MsgType::TileUpdate), static_cast<std::uint32_t>(10 + payload.size()));
   ByteWriter w(out);
   write_rect16(w, rect);
   w.u8(static_cast<std::uint8_t>(codec));
-  w.u8(0);
+  w.u8(store ? kTileFlagStore : 0);
   w.bytes(payload);
 }
 
@@ -88,7 +90,7 @@ void append_ops_batch(Bytes& out, ByteView body) {
 
 Bytes encode(const TileUpdate& m) {
   Bytes out;
-  append_tile_update(out, m.rect, m.codec, m.payload);
+  append_tile_update(out, m.rect, m.codec, m.payload, m.store);
   return out;
 }
 
@@ -122,6 +124,24 @@ Bytes encode(const CopyRectMsg& m) {
     write_rect16(w, m.dst);
     w.u16(m.src_x);
     w.u16(m.src_y);
+  });
+}
+
+Bytes encode(const CacheRefMsg& m) {
+  return build_message(MsgType::CacheRef, [&](ByteWriter& w) {
+    write_rect16(w, m.rect);
+    w.u64(m.key);
+  });
+}
+
+Bytes encode(const CacheAnnounce& m) {
+  return build_message(MsgType::CacheAnnounce, [&](ByteWriter& w) {
+    w.u32(static_cast<std::uint32_t>(m.tiles.size()));
+    for (const CacheEntry& e : m.tiles) {
+      w.u64(e.key);
+      w.u16(e.w);
+      w.u16(e.h);
+    }
   });
 }
 
@@ -214,7 +234,7 @@ TileUpdateView decode_tile_update_view(ByteView body) {
   TileUpdateView m;
   m.rect = read_rect16(r);
   std::uint8_t codec = r.u8("TileUpdate codec");
-  r.u8("TileUpdate flags");
+  m.store = (r.u8("TileUpdate flags") & kTileFlagStore) != 0;
   if (m.rect.empty()) throw DecodeError("TileUpdate with an empty rectangle");
   if (codec >= kTileCodecCount) throw DecodeError("TileUpdate with unknown codec " + std::to_string(codec));
   m.codec = static_cast<TileCodec>(codec);
@@ -224,7 +244,7 @@ TileUpdateView decode_tile_update_view(ByteView body) {
 
 TileUpdate decode_tile_update(ByteView body) {
   TileUpdateView v = decode_tile_update_view(body);
-  return TileUpdate{v.rect, v.codec, Bytes(v.payload.begin(), v.payload.end())};
+  return TileUpdate{v.rect, v.codec, Bytes(v.payload.begin(), v.payload.end()), v.store};
 }
 
 FrameEnd decode_frame_end(ByteView body) {
@@ -258,6 +278,33 @@ Resize decode_resize(ByteView body) {
   m.w = r.u16("Resize width");
   m.h = r.u16("Resize height");
   if (m.w == 0 || m.h == 0) throw DecodeError("Resize to an empty screen");
+  return m;
+}
+
+CacheRefMsg decode_cache_ref(ByteView body) {
+  ByteReader r(body);
+  CacheRefMsg m;
+  m.rect = read_rect16(r);
+  m.key = r.u64("CacheRef key");
+  if (m.rect.empty()) throw DecodeError("CacheRef of an empty rectangle");
+  return m;
+}
+
+CacheAnnounce decode_cache_announce(ByteView body) {
+  ByteReader r(body);
+  CacheAnnounce m;
+  std::size_t n = r.u32("CacheAnnounce count");
+  if (n > kMaxAnnouncedTiles) throw DecodeError("CacheAnnounce lists " + std::to_string(n) + " tiles, more than " + std::to_string(kMaxAnnouncedTiles));
+  if (r.remaining() < n * 12) throw DecodeError("truncated message: CacheAnnounce lists " + std::to_string(n) + " tiles");
+  m.tiles.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    CacheEntry e;
+    e.key = r.u64("CacheAnnounce key");
+    e.w = r.u16("CacheAnnounce width");
+    e.h = r.u16("CacheAnnounce height");
+    if (e.w == 0 || e.h == 0 || e.w > 64 || e.h > 64) throw DecodeError("CacheAnnounce tile of " + std::to_string(e.w) + "x" + std::to_string(e.h));
+    m.tiles.push_back(e);
+  }
   return m;
 }
 

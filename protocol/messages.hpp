@@ -22,6 +22,7 @@ enum class MsgType : std::uint8_t {
   Ping = 0x15,
   OpsBatch = 0x16,
   CopyRect = 0x17,
+  CacheRef = 0x18,
   // viewer -> server
   Key = 0x40,
   Pointer = 0x41,
@@ -30,6 +31,7 @@ enum class MsgType : std::uint8_t {
   RefreshRequest = 0x44,
   Pong = 0x45,
   ResizeRequest = 0x46,
+  CacheAnnounce = 0x47,
   // either direction
   Error = 0x70,
   Bye = 0x71,
@@ -71,7 +73,9 @@ struct TileUpdate {
   Rect rect;
   TileCodec codec = TileCodec::Raw;
   Bytes payload;
+  bool store = false;  // flag bit 0: the viewer keeps the rectangle's grid tiles in its tile cache
 };
+constexpr std::uint8_t kTileFlagStore = 0x01;
 
 struct FrameEnd {
   std::uint32_t seq = 0;
@@ -91,6 +95,22 @@ struct Resize {
 
 // Inside a frame, before its tiles: the viewer copies its own pixels of the rectangle
 // at (src_x, src_y) to `dst` (same size), as if through a temporary.
+// A tile the viewer's tile cache holds, drawn at `rect` (capability kCapTileCache).
+struct CacheRefMsg {
+  Rect rect;
+  std::uint64_t key = 0;
+};
+
+// The viewer's tile cache at connect time, least recently used first.
+struct CacheEntry {
+  std::uint64_t key = 0;
+  std::uint16_t w = 0, h = 0;
+};
+struct CacheAnnounce {
+  std::vector<CacheEntry> tiles;
+};
+constexpr std::size_t kMaxAnnouncedTiles = 65536;
+
 struct CopyRectMsg {
   Rect dst;
   std::uint16_t src_x = 0, src_y = 0;
@@ -163,6 +183,8 @@ Bytes encode(const FrameEnd&);
 Bytes encode(const CursorShape&);
 Bytes encode(const Resize&);
 Bytes encode(const CopyRectMsg&);
+Bytes encode(const CacheRefMsg&);
+Bytes encode(const CacheAnnounce&);
 Bytes encode(const Ping&);
 Bytes encode(const KeyEvent&);
 Bytes encode(const PointerEvent&);
@@ -179,7 +201,7 @@ Bytes encode(const ClipboardText&);
 void append_ops_batch(Bytes& out, ByteView body);
 
 // Writes a TileUpdate whose payload already sits in a buffer, without copying it twice.
-void append_tile_update(Bytes& out, const Rect& rect, TileCodec codec, ByteView payload);
+void append_tile_update(Bytes& out, const Rect& rect, TileCodec codec, ByteView payload, bool store = false);
 
 // Each decoder takes a message body and throws DecodeError on malformed input. Bodies
 // longer than the fields a decoder knows are accepted: later minor versions append fields.
@@ -190,12 +212,15 @@ struct TileUpdateView {
   Rect rect;
   TileCodec codec = TileCodec::Raw;
   ByteView payload;
+  bool store = false;
 };
 TileUpdateView decode_tile_update_view(ByteView body);
 FrameEnd decode_frame_end(ByteView body);
 CursorShape decode_cursor(ByteView body);
 Resize decode_resize(ByteView body);
 CopyRectMsg decode_copy_rect(ByteView body);
+CacheRefMsg decode_cache_ref(ByteView body);
+CacheAnnounce decode_cache_announce(ByteView body);
 Ping decode_ping(ByteView body);
 KeyEvent decode_key(ByteView body);
 PointerEvent decode_pointer(ByteView body);

@@ -39,6 +39,7 @@ struct Options {
   int threads = 0;
   int window = 2;
   std::string scroll_detection = "on";
+  std::string tile_cache = "on";
   int lossless_refresh_ms = 400;
   std::string stats;
   std::string log_level = "info";
@@ -91,6 +92,8 @@ int main(int argc, char** argv) {
   cli.add_option("--threads", o.threads, "encoder worker threads (0: one per core)")->check(CLI::Range(0, 64));
   cli.add_option("--window", o.window, "frames a viewer may have unacknowledged")->check(CLI::Range(1, 16))->capture_default_str();
   cli.add_option("--scroll-detection", o.scroll_detection, "pixel viewers: send scrolls found in the pixels as copies")
+      ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+  cli.add_option("--tile-cache", o.tile_cache, "send tiles a viewer's cache holds as references to it")
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   cli.add_option("--lossless-refresh", o.lossless_refresh_ms,
                  "lossy viewers: resend lossy areas exactly after this many ms without change (0: never)")
@@ -189,6 +192,7 @@ int main(int argc, char** argv) {
   cfg.port = static_cast<std::uint16_t>(o.port ? *o.port : 7400 + o.display);
   cfg.window = o.window;
   cfg.scroll_detection = o.scroll_detection == "on";
+  cfg.tile_cache = o.tile_cache == "on";
   cfg.lossless_refresh = std::chrono::milliseconds(o.lossless_refresh_ms);
   std::unique_ptr<rd::NativeServer> server;
   try {

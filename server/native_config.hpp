@@ -18,6 +18,7 @@ struct NativeServerConfig {
   // Pixel viewers: keep what each holds and send scrolls found in the pixels as
   // CopyRect (off: every changed tile, as without a HeldScreen; for measuring).
   bool scroll_detection = true;
+  bool tile_cache = true;  // mirror viewers' tile caches (--tile-cache off turns it off)
   // Lossy viewers: what they hold lossy is sent again exactly once it has not changed
   // for this long (0: never), so an idle screen ends exact.
   std::chrono::milliseconds lossless_refresh{400};

@@ -1,5 +1,7 @@
 #include "server/server_stats.hpp"
 
+#include <fmt/format.h>
+
 
 namespace rd {
 
@@ -28,6 +30,13 @@ nlohmann::json viewer_stats_json(const ViewerStats& v) {
                       {"copies", v.copies},
                       {"pixels_copied", v.pixels_copied},
                       {"pixels_refreshed", v.pixels_refreshed},
+                      {"tile_cache", {{"refs", v.cache_refs},
+                                      {"ref_bytes", v.cache_ref_bytes},
+                                      {"pixels_from_cache", v.pixels_from_cache},
+                                      {"announced", v.cache_announced},
+                                      {"entries", v.cache_entries},
+                                      {"bytes", v.cache_bytes},
+                                      {"digest", fmt::format("{:016x}", v.cache_digest)}}},
                       {"ops_sent", v.ops_sent},
                       {"updates", {{"ops", v.updates_by_kind[0]}, {"pixels", v.updates_by_kind[1]}, {"mixed", v.updates_by_kind[2]}}},
                       {"ops_log_lost", v.ops_log_lost},

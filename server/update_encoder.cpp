@@ -46,22 +46,41 @@ std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& p
   };
   std::vector<TileCodec> codec(static_cast<std::size_t>(ntiles));
   std::vector<std::uint32_t> colour(static_cast<std::size_t>(ntiles), 0);
+  std::vector<std::uint64_t> key(static_cast<std::size_t>(ntiles), 0);
+  std::vector<char> cached(static_cast<std::size_t>(ntiles), 0);
   for (int t = 0; t < ntiles; ++t) {
+    auto i = static_cast<std::size_t>(t);
     PixelView v = tile_view(t, 1);
-    codec[static_cast<std::size_t>(t)] = choose_codec(v, policy);
-    if (codec[static_cast<std::size_t>(t)] == TileCodec::Solid) colour[static_cast<std::size_t>(t)] = v.row32(0)[0];
+    codec[i] = choose_codec(v, policy);
+    if (codec[i] == TileCodec::Solid) {
+      colour[i] = v.row32(0)[0];
+    } else if (policy.tile_cache) {
+      key[i] = tile_cache_key(v);
+      cached[i] = policy.tile_cache->contains(key[i]);
+    }
   }
   std::vector<EncodedRect> out;
   int t = 0;
   while (t < ntiles) {
+    auto ti = static_cast<std::size_t>(t);
+    if (cached[ti]) {
+      EncodedRect e;
+      PixelView v = tile_view(t, 1);
+      e.rect = {run.rect.x + t * kTileSize, run.rect.y, v.w, v.h};
+      e.cache_ref = true;
+      e.cache_key = key[ti];
+      out.push_back(std::move(e));
+      ++t;
+      continue;
+    }
     int end = t + 1;
-    while (end < ntiles && codec[static_cast<std::size_t>(end)] == codec[static_cast<std::size_t>(t)] &&
-           (codec[static_cast<std::size_t>(t)] != TileCodec::Solid || colour[static_cast<std::size_t>(end)] == colour[static_cast<std::size_t>(t)]))
+    while (end < ntiles && !cached[static_cast<std::size_t>(end)] && codec[static_cast<std::size_t>(end)] == codec[ti] &&
+           (codec[ti] != TileCodec::Solid || colour[static_cast<std::size_t>(end)] == colour[ti]))
       ++end;
     PixelView v = tile_view(t, end - t);
     EncodedRect e;
     e.rect = {run.rect.x + t * kTileSize, run.rect.y, v.w, v.h};
-    e.codec = codec[static_cast<std::size_t>(t)];
+    e.codec = codec[ti];
     auto enc = encode_chosen(e.codec, v, e.rect.x, e.rect.y, policy, params);
     if (!enc && end - t > 1) {  // tiles of up to 256 colours each may have more together
       end = t + 1;
@@ -72,6 +91,9 @@ std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& p
     if (!enc) throw std::logic_error("a tile of up to 256 colours would not take a palette");
     e.codec = enc->codec;
     e.payload = std::move(enc->payload);
+    // What the viewer will hold exactly (not solid: that costs less than a reference).
+    if (policy.tile_cache && e.codec != TileCodec::Solid && e.codec != TileCodec::Jpeg)
+      e.store_keys.assign(key.begin() + t, key.begin() + end);
     out.push_back(std::move(e));
     t = end;
   }

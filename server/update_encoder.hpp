@@ -39,10 +39,18 @@ struct EncodedRect {
   Rect rect;
   TileCodec codec = TileCodec::Raw;
   Bytes payload;
+  // A tile the viewer's cache holds: a CacheRef to cache_key, no payload.
+  bool cache_ref = false;
+  std::uint64_t cache_key = 0;
+  // Sent with the store flag: the keys of the rectangle's tiles, left to right.
+  std::vector<std::uint64_t> store_keys;
 };
 
 // Chooses a codec per tile and encodes each stretch of equally coded tiles as one
-// rectangle (solid tiles of one colour merge too). Pure: safe on any worker.
+// rectangle (solid tiles of one colour merge too). With policy.tile_cache, a tile the
+// viewer's cache holds becomes a cache reference, and every other tile that goes
+// losslessly (and is not solid) is marked for the viewer to store. Pure: safe on any
+// worker while the cache mirror does not change.
 std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& policy, const EncodeParams& params);
 
 }  // namespace rd

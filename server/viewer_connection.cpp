@@ -149,6 +149,16 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
       }
       return maybe_send_update();
     }
+    case MsgType::CacheAnnounce: {
+      auto a = decode_cache_announce(body);
+      if (!awaiting_announce_) return fail(ErrorCode::Unexpected, "CacheAnnounce other than right after the hello");
+      // The viewer loaded these in this order into a cache of the same budget: the
+      // mirror ends up holding what the viewer holds, in the same LRU order.
+      for (const CacheEntry& e : a.tiles) tile_mirror_->insert(e.key, tile_cache_cost(e.w, e.h));
+      stats_.cache_announced = a.tiles.size();
+      awaiting_announce_ = false;
+      return maybe_send_update();
+    }
     case MsgType::ResizeRequest: {
       auto r = decode_resize_request(body);
       if (sink) sink->on_resize_request(r.w, r.h);
@@ -200,6 +210,12 @@ void ViewerConnection::handle_hello(ByteView body) {
   if (encoding_mode_ == Encoding::Ops && policy_.forced == TileCodec::Jpeg) policy_.forced.reset();
   if (encoding_mode_ != Encoding::Pixels)
     glyph_mirror_ = std::make_shared<GlyphCacheModel>(glyph_cache_bytes(hello.glyph_cache_kib));
+  if (tile_cache_bytes(hello.cache_kib) == 0 || !config_.tile_cache) caps_ &= ~kCapTileCache;
+  if (caps_ & kCapTileCache) {
+    tile_mirror_ = std::make_shared<TileCacheModel>(tile_cache_bytes(hello.cache_kib));
+    policy_.tile_cache = tile_mirror_;
+    awaiting_announce_ = true;
+  }
   params_.jpeg_quality = hello.quality < kLossless ? std::max<int>(1, hello.quality) : 90;
   params_.subsampling = hello.subsampling;
   stats_.name = hello.name;
@@ -242,11 +258,16 @@ void ViewerConnection::wake() { maybe_send_update(); }
 ViewerStats ViewerConnection::stats() {
   ViewerStats s = stats_;
   s.up_to_date = state_ == State::Streaming && up_to_date();
+  if (tile_mirror_) {
+    s.cache_entries = tile_mirror_->size();
+    s.cache_bytes = tile_mirror_->used_bytes();
+    s.cache_digest = tile_cache_digest(*tile_mirror_);
+  }
   return s;
 }
 
 void ViewerConnection::maybe_send_update() {
-  if (state_ != State::Streaming || encoding_) return;
+  if (state_ != State::Streaming || encoding_ || awaiting_announce_) return;
   if (static_cast<int>(next_seq_ - 1 - acked_seq_) >= config_.window) return;
 
   if ((caps_ & kCapCursor) && session_.cursor_epoch() != sent_cursor_epoch_) {
@@ -342,19 +363,45 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   stats_.pixels_refreshed += static_cast<std::uint64_t>(u->refreshed_pixels);
   if (held_) {
     for (const auto& group : u->rects)
-      for (const EncodedRect& e : group) held_->record_sent(e.rect, e.codec == TileCodec::Jpeg);
+      for (const EncodedRect& e : group) held_->record_sent(e.rect, e.codec == TileCodec::Jpeg && !e.cache_ref);
+  }
+  // Cache references first, then the tiles: the viewer applies every reference of a
+  // frame (touching its cache) before it stores the frame's tiles, and so does the
+  // mirror here, so both evict the same.
+  if (tile_mirror_) {
+    Bytes refs;
+    for (const auto& group : u->rects)
+      for (const EncodedRect& e : group) {
+        if (!e.cache_ref) continue;
+        tile_mirror_->touch(e.cache_key);
+        Bytes m = encode(CacheRefMsg{e.rect, e.cache_key});
+        refs.insert(refs.end(), m.begin(), m.end());
+        ++stats_.cache_refs;
+        stats_.pixels_from_cache += static_cast<std::uint64_t>(e.rect.area());
+      }
+    stats_.cache_ref_bytes += refs.size();
+    if (!refs.empty()) parts.push_back(std::move(refs));
+    for (const auto& group : u->rects)
+      for (const EncodedRect& e : group) {
+        int x = e.rect.x;
+        for (std::uint64_t key : e.store_keys) {
+          tile_mirror_->insert(key, tile_cache_cost(std::min(kTileSize, e.rect.x + e.rect.w - x), e.rect.h));
+          x += kTileSize;
+        }
+      }
   }
   for (const auto& group : u->rects) {
     Bytes msgs;
     for (const EncodedRect& e : group) {
-      append_tile_update(msgs, e.rect, e.codec, e.payload);
+      if (e.cache_ref) continue;
+      append_tile_update(msgs, e.rect, e.codec, e.payload, !e.store_keys.empty());
       auto c = static_cast<std::size_t>(e.codec);
       stats_.rects_by_codec[c]++;
       stats_.bytes_by_codec[c] += e.payload.size();
       stats_.pixels_encoded += static_cast<std::uint64_t>(e.rect.area());
     }
     stats_.pixel_bytes += msgs.size();
-    parts.push_back(std::move(msgs));
+    if (!msgs.empty()) parts.push_back(std::move(msgs));
   }
   parts.push_back(encode(FrameEnd{seq, {}}));
   stats_.encode_us += u->encode_us;
@@ -503,7 +550,7 @@ void ViewerConnection::close(const std::string& reason) {
   out_.clear();
   queued_bytes_ = 0;
   spdlog::info("viewer {} disconnected: {}", stats_.id, reason);
-  if (on_closed_) on_closed_(stats_);
+  if (on_closed_) on_closed_(stats());
 }
 
 }  // namespace rd

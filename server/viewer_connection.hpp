@@ -86,6 +86,10 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   // not (a late join, a refresh), the next update is pixels whatever the log says.
   bool ops_in_step_ = false;
   std::shared_ptr<GlyphCacheModel> glyph_mirror_;
+  // The viewer's tile cache as mirrored here (with kCapTileCache). Changed only on this
+  // thread between updates, read by the encode jobs of one update at a time.
+  std::shared_ptr<TileCacheModel> tile_mirror_;
+  bool awaiting_announce_ = false;  // no update before the viewer said what its cache holds
   bool joined_ = false;
   // Pixel viewers that take CopyRect: their screen as the server knows it.
   std::shared_ptr<class HeldScreen> held_;

@@ -28,6 +28,11 @@ struct ViewerStats {
   std::uint64_t copies = 0;        // scrolls sent as CopyRect
   std::uint64_t pixels_copied = 0;
   std::uint64_t pixels_refreshed = 0;  // lossy pixels sent again exactly once idle
+  std::uint64_t cache_refs = 0;        // tiles sent as a reference to the viewer's tile cache
+  std::uint64_t cache_ref_bytes = 0;   // CacheRef messages, headers included
+  std::uint64_t pixels_from_cache = 0;
+  std::uint64_t cache_announced = 0;   // tiles the viewer brought along in its cache
+  std::uint64_t cache_entries = 0, cache_bytes = 0, cache_digest = 0;  // the mirror, for agreement checks
   std::uint64_t ops_sent = 0;
   std::array<std::uint64_t, 3> updates_by_kind{};  // ops, pixels, mixed (OpsPlan::Kind)
   std::uint64_t ops_log_lost = 0;  // updates sent as pixels because the viewer fell behind the op log

@@ -130,6 +130,42 @@ TEST_CASE("every message round-trips and rejects truncation") {
     check_truncations_rejected(m.body, decode_copy_rect);
     CHECK_THROWS_AS(decode_copy_rect(parse_one(encode(CopyRectMsg{{1, 1, 0, 5}, 0, 0})).body), DecodeError);
   }
+  SUBCASE("tile cache: store flag, CacheRef, CacheAnnounce") {
+    TileUpdate t{{0, 64, 64, 64}, TileCodec::Palette, Bytes{1, 2}, true};
+    CHECK(decode_tile_update(parse_one(encode(t)).body).store);
+    t.store = false;
+    CHECK_FALSE(decode_tile_update(parse_one(encode(t)).body).store);
+
+    auto m = parse_one(encode(CacheRefMsg{{128, 64, 64, 40}, 0x0123456789abcdefull}));
+    CHECK(m.type == static_cast<std::uint8_t>(MsgType::CacheRef));
+    auto d = decode_cache_ref(m.body);
+    CHECK(d.rect == Rect{128, 64, 64, 40});
+    CHECK(d.key == 0x0123456789abcdefull);
+    check_truncations_rejected(m.body, decode_cache_ref);
+    CHECK_THROWS_AS(decode_cache_ref(parse_one(encode(CacheRefMsg{{0, 0, 0, 64}, 1})).body), DecodeError);
+
+    CacheAnnounce a{{{1, 64, 64}, {2, 16, 64}, {3, 64, 8}}};
+    auto am = parse_one(encode(a));
+    CHECK(am.type == static_cast<std::uint8_t>(MsgType::CacheAnnounce));
+    auto ad = decode_cache_announce(am.body);
+    REQUIRE(ad.tiles.size() == 3);
+    CHECK(ad.tiles[1].key == 2);
+    CHECK(ad.tiles[1].w == 16);
+    CHECK(ad.tiles[2].h == 8);
+    check_truncations_rejected(am.body, decode_cache_announce);
+    // Tiles are grid tiles: at most 64 a side, never empty.
+    CHECK_THROWS_AS(decode_cache_announce(parse_one(encode(CacheAnnounce{{{1, 65, 64}}})).body), DecodeError);
+    CHECK_THROWS_AS(decode_cache_announce(parse_one(encode(CacheAnnounce{{{1, 64, 0}}})).body), DecodeError);
+    // A count that claims more than the body holds fails before allocating for it.
+    Bytes lie;
+    ByteWriter w(lie);
+    w.u32(static_cast<std::uint32_t>(kMaxAnnouncedTiles));
+    CHECK_THROWS_AS(decode_cache_announce(lie), DecodeError);
+    Bytes too_many;
+    ByteWriter w2(too_many);
+    w2.u32(static_cast<std::uint32_t>(kMaxAnnouncedTiles + 1));
+    CHECK_THROWS_AS(decode_cache_announce(too_many), DecodeError);
+  }
   SUBCASE("input and control") {
     auto p = decode_pointer(parse_one(encode(PointerEvent{10, 20, 5})).body);
     CHECK(p.x == 10);

@@ -1,0 +1,116 @@
+#include "codecs/tile_cache.hpp"
+
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "protocol/bytes.hpp"
+
+namespace rd {
+
+namespace {
+constexpr char kFileMagic[8] = {'R', 'D', 'T', 'I', 'L', 'E', 'S', '1'};
+constexpr int kMaxSide = 64;  // cached tiles are grid tiles
+}  // namespace
+
+std::uint64_t tile_cache_key(const PixelView& v) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  const std::uint16_t size[2] = {static_cast<std::uint16_t>(v.w), static_cast<std::uint16_t>(v.h)};
+  XXH3_64bits_update(&state, size, sizeof size);
+  std::array<std::uint8_t, 3 * 256> bgr;
+  for (int y = 0; y < v.h; ++y) {
+    const std::uint8_t* p = v.row(y);
+    for (int x0 = 0; x0 < v.w; x0 += 256) {
+      int n = std::min(256, v.w - x0);
+      for (int i = 0; i < n; ++i) std::memcpy(&bgr[static_cast<std::size_t>(i) * 3], p + static_cast<std::ptrdiff_t>(x0 + i) * 4, 3);
+      XXH3_64bits_update(&state, bgr.data(), static_cast<std::size_t>(n) * 3);
+    }
+  }
+  return XXH3_64bits_digest(&state);
+}
+
+void TileCacheStore::insert(const PixelView& v) {
+  std::uint64_t key = tile_cache_key(v);
+  Surface s(v.w, v.h);
+  for (int y = 0; y < v.h; ++y) std::memcpy(s.row32(y), v.row(y), static_cast<std::size_t>(v.w) * 4);
+  for (std::uint64_t gone : model_.insert(key, tile_cache_cost(v.w, v.h))) tiles_.erase(gone);
+  tiles_[key] = std::move(s);
+}
+
+const Surface* TileCacheStore::use(std::uint64_t key) {
+  if (!model_.touch(key)) return nullptr;
+  return &tiles_.at(key);
+}
+
+std::vector<CacheEntry> TileCacheStore::entries() const {
+  std::vector<CacheEntry> out;
+  for (std::uint64_t k : model_.oldest_first()) {
+    const Surface& s = tiles_.at(k);
+    out.push_back({k, static_cast<std::uint16_t>(s.width()), static_cast<std::uint16_t>(s.height())});
+  }
+  return out;
+}
+
+void TileCacheStore::save(const std::string& path) const {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("cannot write the tile cache file " + tmp);
+    Bytes head;
+    ByteWriter w(head);
+    w.bytes(ByteView(reinterpret_cast<const std::uint8_t*>(kFileMagic), sizeof kFileMagic));
+    w.u32(static_cast<std::uint32_t>(model_.size()));
+    f.write(reinterpret_cast<const char*>(head.data()), static_cast<std::streamsize>(head.size()));
+    for (const CacheEntry& e : entries()) {
+      Bytes rec;
+      ByteWriter r(rec);
+      r.u64(e.key);
+      r.u16(e.w);
+      r.u16(e.h);
+      f.write(reinterpret_cast<const char*>(rec.data()), static_cast<std::streamsize>(rec.size()));
+      const Surface& s = tiles_.at(e.key);
+      for (int y = 0; y < s.height(); ++y) f.write(reinterpret_cast<const char*>(s.row32(y)), static_cast<std::streamsize>(s.width()) * 4);
+    }
+    if (!f) throw std::runtime_error("writing the tile cache file " + tmp + " failed");
+  }
+  // Whole or not at all: a viewer killed while saving leaves the previous file.
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot replace the tile cache file " + path);
+}
+
+void TileCacheStore::load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return;  // no cache yet
+  auto fail = [&](const std::string& why) { throw std::runtime_error("tile cache file " + path + ": " + why); };
+  char magic[sizeof kFileMagic];
+  std::uint8_t count_le[4];
+  if (!f.read(magic, sizeof magic) || std::memcmp(magic, kFileMagic, sizeof magic) != 0) fail("not a tile cache file");
+  if (!f.read(reinterpret_cast<char*>(count_le), 4)) fail("truncated");
+  std::uint32_t count = ByteReader(ByteView(count_le, 4)).u32("count");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint8_t rec[12];
+    if (!f.read(reinterpret_cast<char*>(rec), sizeof rec)) fail("truncated");
+    ByteReader r(ByteView(rec, sizeof rec));
+    std::uint64_t key = r.u64("key");
+    int w = r.u16("w"), h = r.u16("h");
+    if (w < 1 || h < 1 || w > kMaxSide || h > kMaxSide) fail("a tile of " + std::to_string(w) + "x" + std::to_string(h));
+    Surface s(w, h);
+    for (int y = 0; y < h; ++y)
+      if (!f.read(reinterpret_cast<char*>(s.row32(y)), static_cast<std::streamsize>(w) * 4)) fail("truncated");
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) s.row32(y)[x] |= 0xFF000000u;
+    if (tile_cache_key(s.view()) != key) continue;  // damaged on disk: not worth trusting
+    insert(s.view());
+  }
+}
+
+std::uint64_t tile_cache_digest(const TileCacheModel& m) {
+  std::vector<std::uint64_t> keys = m.oldest_first();
+  return XXH3_64bits(keys.data(), keys.size() * sizeof(std::uint64_t));
+}
+
+}  // namespace rd
