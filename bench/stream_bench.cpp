@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,8 @@
 #include <thread>
 #include <tuple>
 
+#include "client/png_file.hpp"
+#include "codecs/metrics.hpp"
 #include "common/child_process.hpp"
 
 using namespace rd;
@@ -54,7 +57,8 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
       std::this_thread::sleep_for(5ms);
   }
   if (url.empty()) throw std::runtime_error("server did not start: " + slurp(base + "-server.err"));
-  std::vector<std::string> vargs{p.viewer, url, "--headless", "--exit-when-idle", "3000", "--stats", base + "-viewer.json"};
+  std::vector<std::string> vargs{p.viewer, url, "--headless", "--exit-when-idle", "3000", "--stats", base + "-viewer.json",
+                                 "--screenshot", base + "-viewer.png"};
   vargs.insert(vargs.end(), sc.viewer_args.begin(), sc.viewer_args.end());
   ChildProcess viewer(vargs, base + "-viewer.out", base + "-viewer.err");
   auto rc = viewer.wait(std::chrono::seconds(600));
@@ -81,6 +85,11 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
           {"ops_bytes", v.value("ops_bytes", 0)},
           {"pixel_bytes", v.value("pixel_bytes", 0)},
           {"server_cpu_ms_per_frame", s["cpu_seconds"].get<double>() * 1000 / std::max(1.0, s["app_frames"].get<double>())},
+          // Serving the viewer: the server's CPU after start-up but for the app thread's
+          // (drawing, publishing).
+          {"serve_cpu_ms_per_frame", (s["cpu_seconds"].get<double>() - s.value("cpu_seconds_at_ready", 0.0) -
+                                      s["app_timing"].value("cpu_seconds", 0.0)) *
+                                         1000 / std::max(1.0, s["app_frames"].get<double>())},
           {"mbit_s", v["bytes_received"].get<double>() * 8 / 1e6 / seconds},
           {"server_cpu_s", s["cpu_seconds"]},
           {"viewer_cpu_s", v["cpu_seconds"]},
@@ -89,7 +98,8 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
           {"decode_p99_ms", sc.rfb ? v["update_ms"]["p99"] : v["decode_ms"]["p99"]},
           {"encoder_tlp", sc.rfb ? 0.0 : s["encoder_pool"]["tlp"].get<double>()},
           {"decoder_tlp", sc.rfb ? 0.0 : v["decode_pool"]["tlp"].get<double>()},
-          {"bit_exact", v["framebuffer_hash"] == s["surface_hash"]}};
+          {"bit_exact", v["framebuffer_hash"] == s["surface_hash"]},
+          {"screenshot", base + "-viewer.png"}};
 }
 
 }  // namespace
@@ -141,6 +151,12 @@ int main(int argc, char** argv) {
            {"video", "1280x800", 30, 240}}) {
     scenarios.push_back({"rfb-" + app + "-native", app, geom, fps, frames, {}, ""});
     scenarios.push_back({"rfb-" + app + "-native-q80", app, geom, fps, frames, {"--quality", "80"}, "rfb-" + app + "-native"});
+    // Lossy as Tight's JPEG is: no lossless refresh once idle, so that the last frame's
+    // PSNR compares like with like.
+    for (const char* q : {"80", "90", "95"})
+      scenarios.push_back({"rfb-" + app + "-native-q" + q + "-norefresh", app, geom, fps, frames,
+                           {"--quality", q, "--subsampling", std::string(q) == "80" ? "420" : "444"}, "rfb-" + app + "-native", false,
+                           {"--lossless-refresh", "0"}});
     scenarios.push_back({"rfb-" + app + "-zrle", app, geom, fps, frames, {"--vnc-encodings", "zrle"}, "rfb-" + app + "-native", true});
     scenarios.push_back({"rfb-" + app + "-tight", app, geom, fps, frames, {"--vnc-encodings", "tight"}, "rfb-" + app + "-native", true});
     scenarios.push_back({"rfb-" + app + "-tight-jpeg", app, geom, fps, frames, {"--vnc-encodings", "tight", "--quality", "80"},
@@ -192,6 +208,41 @@ int main(int argc, char** argv) {
     }
     double p = px->second["bytes"].get<double>(), o = op->second["bytes"].get<double>(), a = au->second["bytes"].get<double>();
     std::printf("| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.3f |\n", app.c_str(), p, o, a, o / p, a / std::min(o, p), a / p);
+  }
+  // Against libvncserver's encoders on the same frames, from the rfb-* rows: encoding
+  // CPU is the server's CPU after start-up but for its app thread's (drawing and
+  // publishing), PSNR is the viewer's last frame against the lossless native viewer's.
+  header = false;
+  for (const char* app : {"desktop", "terminal", "photo", "video"}) {
+    std::string pre = std::string("rfb-") + app + "-";
+    auto get = [&](const std::string& n) -> const nlohmann::json* {
+      auto it = done.find(pre + n);
+      return it == done.end() ? nullptr : &it->second;
+    };
+    const nlohmann::json *nat = get("native"), *tight = get("tight"), *zrle = get("zrle"), *tj = get("tight-jpeg");
+    if (!nat || !tight) continue;
+    if (!header) {
+      std::printf("\n| app | encode CPU ms/frame: native / Tight / ZRLE | throughput vs Tight | lossless bytes vs Tight | lossless bytes vs ZRLE | "
+                  "bytes vs Tight-JPEG, no refresh: q80 4:2:0 / q90 4:4:4 / q95 4:4:4 | last-frame PSNR dB: the same three / Tight-JPEG |\n");
+      std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+      header = true;
+    }
+    auto enc = [&](const nlohmann::json* r) { return r ? std::max(0.01, r->at("serve_cpu_ms_per_frame").get<double>()) : 0.0; };
+    auto bytes = [](const nlohmann::json* r) { return r ? r->at("bytes").get<double>() : 0.0; };
+    auto last_psnr = [&](const nlohmann::json* r) {
+      if (!r) return 0.0;
+      try {
+        double v = psnr(read_png(r->at("screenshot").get<std::string>()), read_png(nat->at("screenshot").get<std::string>()));
+        return std::isinf(v) ? 99.0 : v;
+      } catch (const std::exception&) {
+        return 0.0;
+      }
+    };
+    const nlohmann::json *q80 = get("native-q80-norefresh"), *q90 = get("native-q90-norefresh"), *q95 = get("native-q95-norefresh");
+    auto vs_tj = [&](const nlohmann::json* r) { return r && tj ? bytes(r) / bytes(tj) : 0.0; };
+    std::printf("| %s | %.2f / %.2f / %.2f | %.2fx | %.3f | %.3f | %.3f / %.3f / %.3f | %.1f / %.1f / %.1f / %.1f |\n", app, enc(nat), enc(tight),
+                enc(zrle), enc(tight) / enc(nat), bytes(nat) / bytes(tight), zrle ? bytes(nat) / bytes(zrle) : 0.0, vs_tj(q80), vs_tj(q90),
+                vs_tj(q95), last_psnr(q80), last_psnr(q90), last_psnr(q95), last_psnr(tj));
   }
   if (!json_out.empty()) std::ofstream(json_out) << all.dump(2) << "\n";
   return 0;

@@ -26,6 +26,7 @@
 #include "common/child_process.hpp"
 #include "bench/x_painter.hpp"
 #include "common/json_file.hpp"
+#include "common/process_stats.hpp"
 #include "x11bridge/private_xvfb.hpp"
 #include "x11bridge/x11_display.hpp"
 
@@ -47,22 +48,6 @@ double wall_ms() {
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
-}
-
-// CPU seconds (user + system) a process has used, from /proc/PID/stat.
-double cpu_seconds_of(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), {});
-  auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(s.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 struct CaptureResult {

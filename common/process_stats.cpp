@@ -1,8 +1,10 @@
 #include "common/process_stats.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace rd {
@@ -25,5 +27,20 @@ static long status_field_kib(const char* field) {
 
 long peak_rss_kib() { return status_field_kib("VmHWM"); }
 long current_rss_kib() { return status_field_kib("VmRSS"); }
+
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), {});
+  auto close = s.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(s.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 }  // namespace rd

@@ -85,6 +85,36 @@ int HeldScreen::schedule_refresh(std::uint64_t now_us, std::uint64_t idle_us, st
   return n;
 }
 
+std::vector<Rect> HeldScreen::changed_groups() const {
+  // Connected groups of changed tiles (sharing an edge), as bounding boxes.
+  std::vector<Rect> boxes;
+  std::vector<char> seen(changed_.size(), 0);
+  std::vector<int> stack;
+  for (int start = 0; start < g_.count(); ++start) {
+    if (!changed_[static_cast<std::size_t>(start)] || seen[static_cast<std::size_t>(start)]) continue;
+    Rect box;
+    stack.assign(1, start);
+    seen[static_cast<std::size_t>(start)] = 1;
+    while (!stack.empty()) {
+      int t = stack.back();
+      stack.pop_back();
+      box = box.empty() ? g_.tile_rect(t) : box.united(g_.tile_rect(t));
+      int tx = t % g_.cols, ty = t / g_.cols;
+      for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
+        int nx = tx + dx, ny = ty + dy;
+        if (nx < 0 || ny < 0 || nx >= g_.cols || ny >= g_.rows) continue;
+        auto n = static_cast<std::size_t>(ny * g_.cols + nx);
+        if (changed_[n] && !seen[n]) {
+          seen[n] = 1;
+          stack.push_back(static_cast<int>(n));
+        }
+      }
+    }
+    boxes.push_back(box);
+  }
+  return boxes;
+}
+
 HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   Update u;
   const int nt = g_.count();
@@ -95,27 +125,30 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
     if (doubt_[static_cast<std::size_t>(t)] || refresh_[static_cast<std::size_t>(t)]) send[static_cast<std::size_t>(t)] = 1;
 
   if (detect) {
-    Rect box;
-    for (int t = 0; t < nt; ++t)
-      if (changed_[static_cast<std::size_t>(t)]) box = box.empty() ? g_.tile_rect(t) : box.united(g_.tile_rect(t));
-    if (!box.empty()) u.copies = detect_vertical_scroll(held_, next_, box);
-    for (const CopyRectMsg& c : u.copies) {
-      copy_area(held_, c.src(), c.dst.x, c.dst.y, held_.bounds());
-      u.copied_pixels += c.dst.area();
-      // Pixels the viewer holds in doubt stay in doubt where they are copied to.
-      // So do lossy pixels (they are refreshed where they land, once idle).
-      bool from_doubt = false, from_lossy = false;
-      g_.for_tiles(c.src(), [&](int t) {
-        from_doubt |= doubt_[static_cast<std::size_t>(t)] != 0;
-        from_lossy |= lossy_[static_cast<std::size_t>(t)] != 0;
-      });
-      g_.for_tiles(c.dst, [&](int t) {
-        auto k = static_cast<std::size_t>(t);
-        compare[k] = 1;
-        if (from_doubt) doubt_[k] = 1;
-        if (from_lossy) lossy_[k] = 1;
-        changed_at_us_[k] = now_us;
-      });
+    // Each group of touching changed tiles is searched on its own: a clock in one corner
+    // and a graph in another would otherwise make one box of the whole screen to hash.
+    // Copies apply to what the viewer holds in order, so each group's search sees the
+    // copies of the groups before it.
+    for (const Rect& box : changed_groups()) {
+      for (const CopyRectMsg& c : detect_vertical_scroll(held_, next_, box)) {
+        copy_area(held_, c.src(), c.dst.x, c.dst.y, held_.bounds());
+        u.copied_pixels += c.dst.area();
+        // Pixels the viewer holds in doubt stay in doubt where they are copied to.
+        // So do lossy pixels (they are refreshed where they land, once idle).
+        bool from_doubt = false, from_lossy = false;
+        g_.for_tiles(c.src(), [&](int t) {
+          from_doubt |= doubt_[static_cast<std::size_t>(t)] != 0;
+          from_lossy |= lossy_[static_cast<std::size_t>(t)] != 0;
+        });
+        g_.for_tiles(c.dst, [&](int t) {
+          auto k = static_cast<std::size_t>(t);
+          compare[k] = 1;
+          if (from_doubt) doubt_[k] = 1;
+          if (from_lossy) lossy_[k] = 1;
+          changed_at_us_[k] = now_us;
+        });
+        u.copies.push_back(c);
+      }
     }
   }
 
@@ -142,6 +175,22 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
              refresh_only(ty * g_.cols + tx) == kind)
         ++tx;
       Rect r = g_.tile_rect(ty * g_.cols + start).united(g_.tile_rect(ty * g_.cols + tx - 1));
+      // Where the viewer holds these tiles exactly, only the rows that differ go: after
+      // a scroll's copy that is the exposed strip, for a blinking cursor its few rows.
+      // (Tiles in doubt or held lossy go whole: their other rows need sending too.)
+      bool exact = !kind;
+      for (int t = start; t < tx && exact; ++t) {
+        auto k = static_cast<std::size_t>(ty * g_.cols + t);
+        exact = !doubt_[k] && !lossy_[k];
+      }
+      if (exact) {
+        auto row_same = [&](int y) { return std::memcmp(held_.row32(y) + r.x, next_.row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) == 0; };
+        int y0 = r.y, y1 = r.bottom();
+        while (y0 < y1 && row_same(y0)) ++y0;
+        while (y1 > y0 && row_same(y1 - 1)) --y1;
+        if (y0 == y1) continue;  // redrawn with the same pixels: nothing to send
+        r = {r.x, y0, r.w, y1 - y0};
+      }
       RunSnapshot run;
       run.rect = r;
       run.ext = next_.view(r);

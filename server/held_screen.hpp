@@ -56,6 +56,7 @@ class HeldScreen {
   const Surface& held() const { return held_; }
 
  private:
+  std::vector<Rect> changed_groups() const;
   GridGeometry g_;
   Surface held_, next_;
   std::vector<char> changed_, doubt_, lossy_, refresh_;

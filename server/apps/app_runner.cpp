@@ -1,5 +1,7 @@
 #include "server/apps/app_runner.hpp"
 
+#include <time.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -64,8 +66,17 @@ nlohmann::json AppRunner::timing() const {
   auto pct = [&](double p) { return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<std::size_t>(p / 100.0 * v.size()))] / 1000.0; };
   double span = std::chrono::duration<double>(last_frame_ - first_frame_).count();
   return {{"frames", frames_done_},
+          // The app thread's CPU: drawing and publishing. The rest of the server's CPU
+          // is what serving the viewers costs (benchmarks subtract this).
+          {"cpu_seconds", cpu_seconds_},
           {"fps", span > 0 && frames_done_ > 1 ? (frames_done_ - 1) / span : 0.0},
           {"frame_ms", {{"p50", pct(50)}, {"p99", pct(99)}, {"max", pct(100)}}}};
+}
+
+double AppRunner::thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 void AppRunner::begin_step(Canvas& canvas) {
@@ -138,6 +149,7 @@ void AppRunner::run() {
       if (t1 > next + period * 4) next = t1;
       std::lock_guard lk(mu_);
       frames_done_ = index;
+      cpu_seconds_ = thread_cpu_seconds();
       frame_us_.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
       if (index == 1) first_frame_ = t0;
       last_frame_ = t1;

@@ -70,6 +70,8 @@ class AppRunner : public Source {
   std::deque<Input> inputs_;
   bool stopping_ = false;
   int frames_done_ = 0;
+  double cpu_seconds_ = 0;  // the app thread's, as of the last frame
+  static double thread_cpu_seconds();
   bool script_done_ = false;
   nlohmann::json state_;
   std::vector<std::uint32_t> frame_us_;

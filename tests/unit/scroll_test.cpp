@@ -131,6 +131,26 @@ TEST_CASE("held screen: a scroll goes as copies plus the exposed strip, and the 
   CHECK(run_pixels(b.update) >= 1024 * 700);
 }
 
+TEST_CASE("held screen: two windows scrolling apart, and a change far from both, are searched group by group") {
+  Surface before = text_like(1280, 800, 9, 6);
+  HeldScreen held(1280, 800);
+  prime(held, before);
+  Surface now = scrolled(before, {0, 0, 448, 384}, -16, 3);
+  now = scrolled(now, {768, 320, 512, 448}, 24, 4);
+  fill_rect(now, {1200, 20, 40, 10}, rgb(200, 10, 10), now.bounds());  // a clock ticking
+  Applied a = run_update(held, before, now, true);
+  CHECK(a.viewer == now);
+  CHECK(held.held() == now);
+  // Both scrolls were found, each in its own group of tiles.
+  bool left = false, right = false;
+  for (const CopyRectMsg& c : a.update.copies) {
+    left |= c.dst.x < 448 && c.src_y == c.dst.y + 16;
+    right |= c.dst.x >= 768 && c.src_y + 24 == c.dst.y;
+  }
+  CHECK(left);
+  CHECK(right);
+}
+
 TEST_CASE("held screen: random scrolls with changes mixed in always end exact") {
   std::mt19937 rng(42);
   for (int round = 0; round < 40; ++round) {
