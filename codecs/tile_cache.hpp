@@ -16,7 +16,8 @@ namespace rd {
 // screen, at any time, in any session, have the same key: a window moved back, a
 // slideshow coming round again, a viewer coming back with the cache it saved.
 
-// The key of a tile's pixels: XXH3 (64 bits) of w, h and the B, G, R bytes of its rows.
+// The key of a tile's pixels: XXH3 (64 bits) of u16 w, u16 h and then its rows of BGRA
+// pixels with alpha forced to 0xFF.
 std::uint64_t tile_cache_key(const PixelView& v);
 
 // What one cached tile costs the budget: its BGRA pixels.

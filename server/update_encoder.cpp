@@ -60,6 +60,22 @@ std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& p
     }
   }
   std::vector<EncodedRect> out;
+  // Encodes tiles [a, b) of the run, all of codec[a], as one rectangle; false when they
+  // do not fit one palette.
+  auto emit_stretch = [&](int a, int b) {
+    PixelView v = tile_view(a, b - a);
+    EncodedRect e;
+    e.rect = {run.rect.x + a * kTileSize, run.rect.y, v.w, v.h};
+    auto enc = encode_chosen(codec[static_cast<std::size_t>(a)], v, e.rect.x, e.rect.y, policy, params);
+    if (!enc) return false;
+    e.codec = enc->codec;
+    e.payload = std::move(enc->payload);
+    // What the viewer will hold exactly (not solid: that costs less than a reference).
+    if (policy.tile_cache && e.codec != TileCodec::Solid && e.codec != TileCodec::Jpeg)
+      e.store_keys.assign(key.begin() + a, key.begin() + b);
+    out.push_back(std::move(e));
+    return true;
+  };
   int t = 0;
   while (t < ntiles) {
     auto ti = static_cast<std::size_t>(t);
@@ -77,24 +93,12 @@ std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& p
     while (end < ntiles && !cached[static_cast<std::size_t>(end)] && codec[static_cast<std::size_t>(end)] == codec[ti] &&
            (codec[ti] != TileCodec::Solid || colour[static_cast<std::size_t>(end)] == colour[ti]))
       ++end;
-    PixelView v = tile_view(t, end - t);
-    EncodedRect e;
-    e.rect = {run.rect.x + t * kTileSize, run.rect.y, v.w, v.h};
-    e.codec = codec[ti];
-    auto enc = encode_chosen(e.codec, v, e.rect.x, e.rect.y, policy, params);
-    if (!enc && end - t > 1) {  // tiles of up to 256 colours each may have more together
-      end = t + 1;
-      v = tile_view(t, 1);
-      e.rect.w = v.w;
-      enc = encode_chosen(e.codec, v, e.rect.x, e.rect.y, policy, params);
-    }
-    if (!enc) throw std::logic_error("a tile of up to 256 colours would not take a palette");
-    e.codec = enc->codec;
-    e.payload = std::move(enc->payload);
-    // What the viewer will hold exactly (not solid: that costs less than a reference).
-    if (policy.tile_cache && e.codec != TileCodec::Solid && e.codec != TileCodec::Jpeg)
-      e.store_keys.assign(key.begin() + t, key.begin() + end);
-    out.push_back(std::move(e));
+    // Tiles of up to 256 colours each may have more together: then each goes on its own
+    // (not the first alone and the rest merged again, which would try ever shorter
+    // stretches of the same many-coloured tiles).
+    if (!emit_stretch(t, end))
+      for (int k = t; k < end; ++k)
+        if (!emit_stretch(k, k + 1)) throw std::logic_error("a tile of up to 256 colours would not take a palette");
     t = end;
   }
   return out;
