@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include "codecs/tile_codec.hpp"
 #include "protocol/handshake.hpp"
 #include "tests/support/raw_client.hpp"
 #include "tests/support/viewer.hpp"
@@ -105,6 +106,29 @@ TEST_CASE("e2e bad input: every malformed connection is refused, the good viewer
          c.send(encode(FrameAck{1000000, 0}));
        },
        ErrorCode::Unexpected, "never sent"},
+      {"cache announce claiming more tiles than it holds",
+       [](RawClient& c) {
+         ClientHello h;
+         h.codecs = kAllCodecs;
+         h.cache_kib = 1024;  // asks for the tile cache: the server waits for the announce
+         c.send(encode(h));
+         REQUIRE(c.read_until(MsgType::ServerHello, 10s));
+         Bytes body;
+         ByteWriter w(body);
+         w.u32(40000);  // tiles, but the body ends here
+         Bytes m;
+         encode_header(m, static_cast<std::uint8_t>(MsgType::CacheAnnounce), static_cast<std::uint32_t>(body.size()));
+         m.insert(m.end(), body.begin(), body.end());
+         c.send(m);
+       },
+       ErrorCode::Malformed, "CacheAnnounce lists 40000 tiles"},
+      {"cache announce without the tile cache",
+       [](RawClient& c) {
+         c.send(valid_hello_bytes());  // cache_kib 0: no tile cache granted
+         REQUIRE(c.read_until(MsgType::ServerHello, 10s));
+         c.send(encode(CacheAnnounce{}));
+       },
+       ErrorCode::Unexpected, "CacheAnnounce other than right after the hello"},
   };
 
   for (auto& tc : cases) {
