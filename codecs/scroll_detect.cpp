@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_map>
 
 namespace rd {
@@ -126,6 +127,68 @@ std::vector<CopyRectMsg> detect_vertical_scroll(const Surface& before, const Sur
     }
   }
   return out;
+}
+
+std::optional<CopyRectMsg> detect_move(const Surface& before, const Surface& now, const Rect& box_in, int range, int min_area) {
+  constexpr int kPiece = 16, kMaxAnchors = 48;
+  const Rect screen = before.bounds().intersect(now.bounds());
+  const Rect box = box_in.intersect(screen);
+  if (box.w < 2 * kPiece || box.h < 8) return std::nullopt;
+  auto piece_eq = [&](int x, int y, int dx, int dy, int len) {
+    int sx = x - dx, sy = y - dy;
+    if (sx < 0 || sy < 0 || sx + len > screen.w || sy >= screen.h) return false;
+    return std::memcmp(now.row32(y) + x, before.row32(sy) + sx, static_cast<std::size_t>(len) * 4) == 0;
+  };
+  // Anchors: pieces of `now` that changed in place and are not one colour.
+  struct Anchor {
+    int x, y;
+  };
+  std::vector<Anchor> anchors;
+  for (int y = box.y + 3; y < box.bottom() && static_cast<int>(anchors.size()) < kMaxAnchors; y += 7)
+    for (int x = box.x + 5; x + kPiece <= box.right() && static_cast<int>(anchors.size()) < kMaxAnchors; x += 3 * kPiece) {
+      const std::uint32_t* p = now.row32(y) + x;
+      if (std::all_of(p, p + kPiece, [&](std::uint32_t c) { return c == p[0]; })) continue;
+      if (piece_eq(x, y, 0, 0, kPiece)) continue;
+      anchors.push_back({x, y});
+    }
+  if (anchors.size() < 4) return std::nullopt;
+  // Votes per shift.
+  int best_dx = 0, best_dy = 0, best_votes = 0;
+  for (int dy = -range; dy <= range; ++dy)
+    for (int dx = -range; dx <= range; ++dx) {
+      if (dx == 0) continue;  // vertical shifts are the scroll detector's
+      int votes = 0;
+      for (const Anchor& a : anchors) votes += piece_eq(a.x, a.y, dx, dy, kPiece) ? 1 : 0;
+      if (votes > best_votes) best_dx = dx, best_dy = dy, best_votes = votes;
+    }
+  if (best_votes < std::max(4, static_cast<int>(anchors.size()) / 6)) return std::nullopt;
+  const int dx = best_dx, dy = best_dy;
+  // Where the source would leave the screen, nothing can be copied.
+  const Rect allowed = box.intersect(Rect{dx, dy, screen.w, screen.h}).intersect(screen);
+  auto row_ok = [&](int y, int x0, int x1) { return piece_eq(x0, y, dx, dy, x1 - x0); };
+  auto col_ok = [&](int x, int y0, int y1) {
+    for (int y = y0; y < y1; ++y)
+      if (now.row32(y)[x] != before.row32(y - dy)[x - dx]) return false;
+    return true;
+  };
+  std::optional<CopyRectMsg> best;
+  int tried = 0;
+  for (const Anchor& a : anchors) {
+    if (!piece_eq(a.x, a.y, dx, dy, kPiece) || !allowed.contains(Rect{a.x, a.y, kPiece, 1})) continue;
+    if (best && best->dst.contains(Rect{a.x, a.y, kPiece, 1})) continue;  // grown from already
+    if (++tried > 4) break;
+    int x0 = a.x, x1 = a.x + kPiece, y0 = a.y, y1 = a.y + 1;
+    for (int round = 0; round < 2; ++round) {
+      while (x0 > allowed.x && col_ok(x0 - 1, y0, y1)) --x0;
+      while (x1 < allowed.right() && col_ok(x1, y0, y1)) ++x1;
+      while (y0 > allowed.y && row_ok(y0 - 1, x0, x1)) --y0;
+      while (y1 < allowed.bottom() && row_ok(y1, x0, x1)) ++y1;
+    }
+    Rect r{x0, y0, x1 - x0, y1 - y0};
+    if (r.area() >= min_area && (!best || r.area() > best->dst.area()))
+      best = CopyRectMsg{r, static_cast<std::uint16_t>(r.x - dx), static_cast<std::uint16_t>(r.y - dy)};
+  }
+  return best;
 }
 
 }  // namespace rd

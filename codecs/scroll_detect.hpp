@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "codecs/surface.hpp"
@@ -16,5 +17,14 @@ namespace rd {
 // temporary; rows that still differ afterwards go as tiles, so a hash collision costs
 // bytes, never correctness.
 std::vector<CopyRectMsg> detect_vertical_scroll(const Surface& before, const Surface& now, const Rect& box, int min_rows = 8);
+
+// Move detection, for what vertical scroll detection cannot find: a window dragged by a
+// few pixels both ways. Short distinctive row pieces of `now` inside `box` that changed
+// in place vote for every shift (dx, dy) up to `range` pixels at which `before` holds
+// them; around the pieces of the winning shift a rectangle is grown while `now` equals
+// `before` shifted (rows, then columns, then rows again). The largest such rectangle of
+// at least `min_area` pixels is the copy. Its pixels are verified, so it is exact.
+std::optional<CopyRectMsg> detect_move(const Surface& before, const Surface& now, const Rect& box, int range = 16,
+                                       int min_area = 64 * 32);
 
 }  // namespace rd

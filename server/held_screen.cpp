@@ -130,7 +130,11 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
     // Copies apply to what the viewer holds in order, so each group's search sees the
     // copies of the groups before it.
     for (const Rect& box : changed_groups()) {
-      for (const CopyRectMsg& c : detect_vertical_scroll(held_, next_, box)) {
+      std::vector<CopyRectMsg> found = detect_vertical_scroll(held_, next_, box);
+      // No scroll: perhaps a window moved both ways (groups of at least 2x2 tiles).
+      if (found.empty() && box.w >= 2 * kTileSize && box.h >= 2 * kTileSize)
+        if (auto m = detect_move(held_, next_, box)) found.push_back(*m);
+      for (const CopyRectMsg& c : found) {
         copy_area(held_, c.src(), c.dst.x, c.dst.y, held_.bounds());
         u.copied_pixels += c.dst.area();
         // Pixels the viewer holds in doubt stay in doubt where they are copied to.

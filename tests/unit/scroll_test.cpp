@@ -4,6 +4,8 @@
 // carry most of it.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include <random>
 
 #include "codecs/raster.hpp"
@@ -149,6 +151,50 @@ TEST_CASE("held screen: two windows scrolling apart, and a change far from both,
   }
   CHECK(left);
   CHECK(right);
+}
+
+// A desktop: a plain background with a window (a frame and text inside) at `at`.
+Surface desktop_with_window(int w, int h, const Rect& at, std::uint32_t seed) {
+  Surface s(w, h, rgb(40, 90, 140));
+  Surface win = text_like(at.w, at.h, seed);
+  fill_rect(win, {0, 0, at.w, 20}, rgb(30, 60, 200), win.bounds());  // title bar
+  for (int y = 0; y < at.h; ++y)
+    for (int x = 0; x < at.w; ++x)
+      if (Rect{0, 0, w, h}.contains(Rect{at.x + x, at.y + y, 1, 1})) s.row32(at.y + y)[at.x + x] = win.row32(y)[x];
+  return s;
+}
+
+TEST_CASE("move detection: a window dragged by a few pixels both ways goes as one copy") {
+  for (auto [dx, dy] : {std::pair{3, 1}, {-7, 5}, {12, -9}, {1, 0}}) {
+    CAPTURE(dx);
+    CAPTURE(dy);
+    Rect at{200, 150, 420, 300};
+    Surface before = desktop_with_window(1024, 768, at, 5);
+    Surface now = desktop_with_window(1024, 768, {at.x + dx, at.y + dy, at.w, at.h}, 5);
+    Rect box = Rect{at.x, at.y, at.w, at.h}.united({at.x + dx, at.y + dy, at.w, at.h});
+    auto m = detect_move(before, now, box);
+    REQUIRE(m);
+    CHECK(static_cast<int>(m->dst.x) - m->src_x == dx);
+    CHECK(static_cast<int>(m->dst.y) - m->src_y == dy);
+    CHECK(m->dst.area() > at.area() * 3 / 4);  // most of the window
+    // The copy is exact: what it writes equals the new screen.
+    Surface applied = before;
+    copy_area(applied, m->src(), m->dst.x, m->dst.y, applied.bounds());
+    for (int y = m->dst.y; y < m->dst.bottom(); ++y)
+      CHECK(std::memcmp(applied.row32(y) + m->dst.x, now.row32(y) + m->dst.x, static_cast<std::size_t>(m->dst.w) * 4) == 0);
+
+    // Through the held screen: a copy plus the exposed strips, and the viewer ends exact.
+    HeldScreen held(1024, 768);
+    prime(held, before);
+    Applied a = run_update(held, before, now, true);
+    CHECK(a.viewer == now);
+    CHECK(a.update.copies.size() == 1);
+    CHECK(run_pixels(a.update) < at.area() / 2);
+  }
+  // Nothing moved, or content unrelated: no copy.
+  Surface a = desktop_with_window(800, 600, {100, 100, 300, 200}, 1), b = desktop_with_window(800, 600, {100, 100, 300, 200}, 2);
+  CHECK_FALSE(detect_move(a, b, {100, 100, 300, 200}));
+  CHECK_FALSE(detect_move(a, a, a.bounds()));
 }
 
 TEST_CASE("held screen: random scrolls with changes mixed in always end exact") {
