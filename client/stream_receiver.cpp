@@ -177,10 +177,10 @@ void StreamReceiver::receive_loop() {
         // After every reference of the frame touched the cache, as the server's mirror
         // does: the stored tiles go in, in message order, each grid tile on its own.
         for (const Rect& r : to_store)
-          for (int x = r.x; x < r.x + r.w; x += kTileSize) {
-            tiles_->insert(decoded_.view(Rect{x, r.y, std::min(kTileSize, r.x + r.w - x), r.h}));
+          for_each_cache_tile(r, [&](const Rect& t) {
+            tiles_->insert(decoded_.view(t));
             ++stats_.cache_stored;
-          }
+          });
         in_frame = false;
         store_.publish(decoded_, frame_region);
         std::uint32_t us = static_cast<std::uint32_t>(decode_us.load());

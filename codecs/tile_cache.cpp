@@ -14,7 +14,6 @@ namespace rd {
 
 namespace {
 constexpr char kFileMagic[8] = {'R', 'D', 'T', 'I', 'L', 'E', 'S', '1'};
-constexpr int kMaxSide = 64;  // cached tiles are grid tiles
 }  // namespace
 
 std::uint64_t tile_cache_key(const PixelView& v) {
@@ -99,7 +98,7 @@ void TileCacheStore::load(const std::string& path) {
     ByteReader r(ByteView(rec, sizeof rec));
     std::uint64_t key = r.u64("key");
     int w = r.u16("w"), h = r.u16("h");
-    if (w < 1 || h < 1 || w > kMaxSide || h > kMaxSide) fail("a tile of " + std::to_string(w) + "x" + std::to_string(h));
+    if (w < 1 || h < 1 || w > kMaxCachedTileSide || h > kMaxCachedTileSide) fail("a tile of " + std::to_string(w) + "x" + std::to_string(h));
     Surface s(w, h);
     for (int y = 0; y < h; ++y)
       if (!f.read(reinterpret_cast<char*>(s.row32(y)), static_cast<std::streamsize>(w) * 4)) fail("truncated");

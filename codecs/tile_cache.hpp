@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -7,6 +8,7 @@
 #include "codecs/lru_model.hpp"
 #include "codecs/pixel_view.hpp"
 #include "codecs/surface.hpp"
+#include "codecs/tile_grid.hpp"
 #include "protocol/messages.hpp"
 
 namespace rd {
@@ -19,6 +21,14 @@ namespace rd {
 // The key of a tile's pixels: XXH3 (64 bits) of u16 w, u16 h and then its rows of BGRA
 // pixels with alpha forced to 0xFF.
 std::uint64_t tile_cache_key(const PixelView& v);
+
+// The tiles a stored rectangle puts into the cache, in order: its 64-pixel columns from
+// the left (the last one narrower when the rectangle ends inside a tile). Both ends cut
+// stored rectangles this way, so they insert the same keys in the same order.
+template <class F>
+void for_each_cache_tile(const Rect& r, F&& f) {
+  for (int x = r.x; x < r.right(); x += kTileSize) f(Rect{x, r.y, std::min(kTileSize, r.right() - x), r.h});
+}
 
 // What one cached tile costs the budget: its BGRA pixels.
 inline std::size_t tile_cache_cost(int w, int h) { return static_cast<std::size_t>(w) * h * 4; }

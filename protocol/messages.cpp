@@ -302,7 +302,7 @@ CacheAnnounce decode_cache_announce(ByteView body) {
     e.key = r.u64("CacheAnnounce key");
     e.w = r.u16("CacheAnnounce width");
     e.h = r.u16("CacheAnnounce height");
-    if (e.w == 0 || e.h == 0 || e.w > 64 || e.h > 64) throw DecodeError("CacheAnnounce tile of " + std::to_string(e.w) + "x" + std::to_string(e.h));
+    if (e.w == 0 || e.h == 0 || e.w > kMaxCachedTileSide || e.h > kMaxCachedTileSide) throw DecodeError("CacheAnnounce tile of " + std::to_string(e.w) + "x" + std::to_string(e.h));
     m.tiles.push_back(e);
   }
   return m;

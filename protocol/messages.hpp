@@ -110,6 +110,7 @@ struct CacheAnnounce {
   std::vector<CacheEntry> tiles;
 };
 constexpr std::size_t kMaxAnnouncedTiles = 65536;
+constexpr int kMaxCachedTileSide = 64;  // cached tiles are grid tiles (codecs/tile_grid.hpp)
 
 struct CopyRectMsg {
   Rect dst;

@@ -383,11 +383,10 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
     if (!refs.empty()) parts.push_back(std::move(refs));
     for (const auto& group : u->rects)
       for (const EncodedRect& e : group) {
-        int x = e.rect.x;
-        for (std::uint64_t key : e.store_keys) {
-          tile_mirror_->insert(key, tile_cache_cost(std::min(kTileSize, e.rect.x + e.rect.w - x), e.rect.h));
-          x += kTileSize;
-        }
+        auto key = e.store_keys.begin();
+        for_each_cache_tile(e.rect, [&](const Rect& t) {
+          if (key != e.store_keys.end()) tile_mirror_->insert(*key++, tile_cache_cost(t.w, t.h));
+        });
       }
   }
   for (const auto& group : u->rects) {
