@@ -143,10 +143,11 @@ int main(int argc, char** argv) {
       if (o.codec != "auto") hello.forced_codec = static_cast<std::uint8_t>(codecs.at(o.codec));
       hello.codecs = rd::kAllCodecs;
       hello.cache_kib = static_cast<std::uint32_t>(o.tile_cache_mib) * 1024;
-      auto tiles = std::make_unique<rd::TileCacheStore>(rd::tile_cache_bytes(hello.cache_kib));
-      if (!o.tile_cache_file.empty() && o.tile_cache_mib > 0) {
+      std::unique_ptr<rd::TileCacheStore> tiles;
+      if (o.tile_cache_mib > 0) {
+        tiles = std::make_unique<rd::TileCacheStore>(rd::tile_cache_bytes(hello.cache_kib));
         try {
-          tiles->load(o.tile_cache_file);
+          if (!o.tile_cache_file.empty()) tiles->load(o.tile_cache_file);
         } catch (const std::exception& e) {
           say(std::string(e.what()) + "; starting with an empty tile cache");
           tiles = std::make_unique<rd::TileCacheStore>(rd::tile_cache_bytes(hello.cache_kib));
@@ -160,7 +161,6 @@ int main(int argc, char** argv) {
         say(std::string("the server offers ") + rd::encoding_name(sh.encoding) + " encoding, not " + o.encoding + "; using it");
       if (sh.encoding == rd::Encoding::Ops && o.quality < 100)
         say("command encoding is lossless: --quality applies to the pixels of --encoding auto and pixels only");
-      if (o.tile_cache_mib == 0) tiles.reset();
       session = std::make_unique<rd::NativeSession>(std::move(conn), o.threads, rd::glyph_cache_bytes(hello.glyph_cache_kib),
                                                     std::move(tiles), o.tile_cache_file);
     }
