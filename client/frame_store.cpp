@@ -1,5 +1,8 @@
 #include "client/frame_store.hpp"
 
+#include <algorithm>
+#include <climits>
+
 namespace rd {
 
 void FrameStore::reset(int w, int h) {
@@ -14,9 +17,10 @@ void FrameStore::reset(int w, int h) {
   changed();
 }
 
-void FrameStore::publish(const Surface& decoded, const Region& region) {
+void FrameStore::publish(const Surface& decoded, const Region& region, std::vector<std::uint64_t> answered) {
   {
     std::lock_guard lk(mu_);
+    answered_.insert(answered_.end(), answered.begin(), answered.end());
     for (const Rect& r : region.rects()) present_.copy_rect_from(decoded, r);
     dirty_.add(region);
     ++frames_;
@@ -43,6 +47,28 @@ void FrameStore::set_clipboard(std::string utf8) {
     changed_ = true;
   }
   changed();
+}
+
+void FrameStore::set_status(std::string status) {
+  {
+    std::lock_guard lk(mu_);
+    if (status == last_status_) return;
+    last_status_ = status;
+    status_ = std::move(status);
+    changed_ = true;
+  }
+  changed();
+}
+
+std::string FrameStore::status() const {
+  std::lock_guard lk(mu_);
+  return last_status_;
+}
+
+void FrameStore::shown(const Update& u) {
+  if (u.answered.empty()) return;
+  std::uint64_t t = now_us();
+  for (std::uint64_t sent : u.answered) metrics_.input_shown(static_cast<std::uint32_t>(std::min<std::uint64_t>(t - std::min(t, sent), UINT32_MAX)));
 }
 
 std::string FrameStore::last_clipboard() const {
@@ -82,6 +108,10 @@ FrameStore::Update FrameStore::take() {
   cursor_.reset();
   u.clipboard = std::move(clipboard_);
   clipboard_.reset();
+  u.status = std::move(status_);
+  status_.reset();
+  u.answered = std::move(answered_);
+  answered_.clear();
   resized_ = false;
   changed_ = false;
   return u;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "client/live_metrics.hpp"
 #include "codecs/region.hpp"
 #include "codecs/surface.hpp"
 #include "common/clock.hpp"
@@ -24,7 +25,11 @@ class FrameStore {
 
   // --- network thread ---
   void reset(int w, int h);                        // a new geometry: everything dirty
-  void publish(const Surface& decoded, const Region& region);
+  // `answered`: when the inputs this frame answers were sent (input latency stamps).
+  void publish(const Surface& decoded, const Region& region, std::vector<std::uint64_t> answered = {});
+  // What the connection is doing, when it is not simply streaming ("reconnecting ...");
+  // empty once it streams again.
+  void set_status(std::string status);
   void set_cursor(CursorShape c);
   void set_clipboard(std::string utf8);  // the server's clipboard changed
   void finish(std::string reason, bool error);     // the stream ended
@@ -35,11 +40,17 @@ class FrameStore {
     Region dirty;
     std::optional<CursorShape> cursor;
     std::optional<std::string> clipboard;
+    std::optional<std::string> status;
+    std::vector<std::uint64_t> answered;  // send times of the inputs these pixels answer
   };
   // Waits until something changed or the deadline passes; returns whether it did.
   bool wait(Clock::time_point deadline);
   // Takes what changed since the last call; upload the pixels inside with_pixels.
   Update take();
+  // The presenter has shown `u` to the user: its answered inputs' latencies are measured.
+  void shown(const Update& u);
+  LiveMetrics& metrics() { return metrics_; }
+  std::string status() const;
   template <class F>
   void with_pixels(F&& f) {
     std::lock_guard lk(mu_);
@@ -62,6 +73,10 @@ class FrameStore {
   std::optional<CursorShape> cursor_;
   std::optional<std::string> clipboard_;
   std::string last_clipboard_;
+  std::optional<std::string> status_;
+  std::string last_status_;
+  std::vector<std::uint64_t> answered_;
+  LiveMetrics metrics_;
   bool changed_ = false;
   std::uint64_t frames_ = 0;
   std::optional<Clock::time_point> last_frame_;

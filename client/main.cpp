@@ -14,6 +14,7 @@
 #include "client/native_connection.hpp"
 #include "client/native_session.hpp"
 #include "client/rfb_session.hpp"
+#include "client/percentile.hpp"
 #include "client/png_file.hpp"
 #include "client/sdl_window.hpp"
 #include "client/target.hpp"
@@ -47,6 +48,7 @@ struct Options {
   std::string request_size;
   int tile_cache_mib = 64;
   std::string tile_cache_file;
+  double reconnect_s = 60;
 };
 
 std::atomic<bool> g_signalled{false}, g_usr1{false};
@@ -83,6 +85,9 @@ int main(int argc, char** argv) {
   cli.add_option("--vnc-encodings", o.vnc_encodings, "vnc://: RFB encodings to offer, best first, e.g. \"zrle raw\"");
   cli.add_option("--send-clipboard", o.send_clipboard, "put this text on the remote clipboard once connected");
   cli.add_option("--request-size", o.request_size, "ask the server for this screen size (WxH) once connected");
+  cli.add_option("--reconnect", o.reconnect_s,
+                 "rdisplay://: when the connection breaks, keep trying to resume the session for this many seconds (0: exit)")
+      ->check(CLI::Range(0.0, 86400.0))->capture_default_str();
   cli.add_option("--connect-timeout", o.connect_timeout_ms, "ms to wait for the connection and the hello")
       ->check(CLI::Range(1, 600000))->capture_default_str();
   try {
@@ -143,6 +148,14 @@ int main(int argc, char** argv) {
       if (o.codec != "auto") hello.forced_codec = static_cast<std::uint8_t>(codecs.at(o.codec));
       hello.codecs = rd::kAllCodecs;
       hello.cache_kib = static_cast<std::uint32_t>(o.tile_cache_mib) * 1024;
+      rd::NativeSessionOptions no;
+      no.host = target.host;
+      no.port = target.port;
+      no.connect_timeout = std::chrono::milliseconds(o.connect_timeout_ms);
+      no.decode_threads = o.threads;
+      no.glyph_cache_bytes = rd::glyph_cache_bytes(hello.glyph_cache_kib);
+      no.tile_cache_file = o.tile_cache_file;
+      no.reconnect_for = std::chrono::milliseconds(static_cast<long long>(o.reconnect_s * 1000));
       std::unique_ptr<rd::TileCacheStore> tiles;
       if (o.tile_cache_mib > 0) {
         tiles = std::make_unique<rd::TileCacheStore>(rd::tile_cache_bytes(hello.cache_kib));
@@ -161,8 +174,9 @@ int main(int argc, char** argv) {
         say(std::string("the server offers ") + rd::encoding_name(sh.encoding) + " encoding, not " + o.encoding + "; using it");
       if (sh.encoding == rd::Encoding::Ops && o.quality < 100)
         say("command encoding is lossless: --quality applies to the pixels of --encoding auto and pixels only");
-      session = std::make_unique<rd::NativeSession>(std::move(conn), o.threads, rd::glyph_cache_bytes(hello.glyph_cache_kib),
-                                                    std::move(tiles), o.tile_cache_file);
+      no.hello = hello;
+      no.tiles = std::move(tiles);
+      session = std::make_unique<rd::NativeSession>(std::move(conn), std::move(no));
     }
   } catch (const rd::ConnectError& e) {
     say(e.what());
@@ -206,7 +220,7 @@ int main(int argc, char** argv) {
     long live_seq = 0;
     while (!store.finished() && !idle_exit() && !g_signalled) {
       store.wait(rd::Clock::now() + std::chrono::milliseconds(20));
-      store.take();  // headless: nothing to upload, only acknowledge the change
+      store.shown(store.take());  // headless: nothing to upload; what arrived counts as shown
       if (g_usr1.exchange(false) && !o.stats.empty()) {
         rd::Surface now = store.snapshot();
         try {
@@ -262,6 +276,11 @@ int main(int argc, char** argv) {
     j["cpu_seconds"] = rd::process_cpu_seconds();
     j["peak_rss_kib"] = rd::peak_rss_kib();
     j["end_reason"] = end_reason;
+    std::vector<std::uint32_t> lat = store.metrics().latencies();
+    j["input_latency_ms"] = {{"count", lat.size()},
+                             {"p50", rd::percentile(lat, 50) / 1000.0},
+                             {"p99", rd::percentile(lat, 99) / 1000.0},
+                             {"max", rd::percentile(lat, 100) / 1000.0}};
     try {
       rd::write_json_file(o.stats, j);
     } catch (const std::exception& e) {

@@ -143,47 +143,6 @@ void NativeConnection::send(const Bytes& msg) {
   bytes_out_ += msg.size();
 }
 
-namespace {
-std::uint16_t clamp16(int v) { return static_cast<std::uint16_t>(std::clamp(v, 0, 65535)); }
-}  // namespace
-
-// Input never throws: a broken connection is the network thread's to report.
-void NativeConnection::send_key(std::uint32_t keysym, bool down) {
-  try {
-    send(encode(KeyEvent{keysym, down}));
-  } catch (const std::exception&) {
-  }
-}
-
-void NativeConnection::send_pointer(int x, int y, std::uint32_t buttons) {
-  try {
-    send(encode(PointerEvent{clamp16(x), clamp16(y), buttons}));
-  } catch (const std::exception&) {
-  }
-}
-
-void NativeConnection::send_wheel(int x, int y, int dx, int dy) {
-  try {
-    send(encode(WheelEvent{clamp16(x), clamp16(y), static_cast<std::int16_t>(dx), static_cast<std::int16_t>(dy)}));
-  } catch (const std::exception&) {
-  }
-}
-
-void NativeConnection::send_clipboard(const std::string& utf8) {
-  if (!(server_hello_.capabilities & kCapClipboard)) return;
-  try {
-    send(encode(ClipboardText{utf8}));
-  } catch (const std::exception&) {
-  }
-}
-
-void NativeConnection::request_size(int w, int h) {
-  try {
-    send(encode(ResizeRequestMsg{clamp16(w), clamp16(h)}));
-  } catch (const std::exception&) {
-  }
-}
-
 void NativeConnection::shutdown() {
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);

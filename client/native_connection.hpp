@@ -8,7 +8,6 @@
 #include <string>
 
 #include "client/connect_error.hpp"
-#include "client/viewer_link.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
 
@@ -17,12 +16,12 @@ namespace rd {
 // The viewer's end of a native connection. Reads happen on one thread (the network
 // thread); send() may be called from any thread and is serialised, so input from the
 // main thread goes out at once, never behind frame data (which flows the other way).
-class NativeConnection : public ViewerLink {
+class NativeConnection {
  public:
   // Connects and completes the handshake, or throws ConnectError.
   NativeConnection(const std::string& host, std::uint16_t port, const ClientHello& hello,
                    std::chrono::milliseconds timeout);
-  ~NativeConnection() override;
+  ~NativeConnection();
 
   const ServerHello& server_hello() const { return server_hello_; }
   // Blocks for the next message. Throws DecodeError on a malformed stream and
@@ -30,12 +29,6 @@ class NativeConnection : public ViewerLink {
   RawMessage read();
   void send(const Bytes& msg);
 
-  // ViewerLink: input as native messages.
-  void send_key(std::uint32_t keysym, bool down) override;
-  void send_pointer(int x, int y, std::uint32_t buttons) override;
-  void send_wheel(int x, int y, int dx, int dy) override;
-  void send_clipboard(const std::string& utf8) override;
-  void request_size(int w, int h) override;
   // Unblocks a pending read (from any thread); further reads and sends fail.
   void shutdown();
 

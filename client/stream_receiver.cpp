@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "codecs/op_batch.hpp"
 #include "codecs/raster.hpp"
@@ -14,10 +15,17 @@
 namespace rd {
 
 StreamReceiver::StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes,
-                               TileCacheStore* tiles)
-    : conn_(conn), pool_(pool), store_(store), glyphs_(glyph_cache_bytes), tiles_(tiles) {}
+                               TileCacheStore* tiles, ReceiverStats& stats, InputStamps* stamps, bool resumed)
+    : conn_(conn),
+      pool_(pool),
+      store_(store),
+      glyphs_(glyph_cache_bytes),
+      tiles_(tiles),
+      stats_(stats),
+      stamps_(stamps),
+      publish_whole_(resumed) {}
 
-void StreamReceiver::run() {
+StreamReceiver::End StreamReceiver::run() {
   try {
     receive_loop();
   } catch (const DecodeError& e) {
@@ -25,21 +33,28 @@ void StreamReceiver::run() {
       conn_.send(encode(ErrorMsg{ErrorCode::Malformed, e.what()}));
     } catch (const std::exception&) {
     }
-    store_.finish(std::string("protocol error from the server: ") + e.what(), true);
+    store_.finish(std::string("protocol error from the server: ") + e.what() +
+                      "; the server and this viewer disagree, update both to the same release",
+                  true);
   } catch (const std::system_error& e) {
-    if (e.code() == asio::error::eof)
-      store_.finish("the server closed the connection without saying goodbye", true);
-    else
-      store_.finish("connection lost: " + e.code().message(), true);
+    lost_reason_ = e.code() == asio::error::eof ? "the server closed the connection without saying goodbye"
+                                                 : "connection lost: " + e.code().message();
+    return End::Lost;
   } catch (const std::exception& e) {
     store_.finish(std::string("viewer error: ") + e.what(), true);
   }
+  return End::Finished;
 }
 
 void StreamReceiver::receive_loop() {
   const ServerHello& hello = conn_.server_hello();
+  // The server starts every connection from a black screen of the hello's size.
   decoded_ = Surface(hello.width, hello.height);
-  store_.reset(hello.width, hello.height);
+  Surface shown = publish_whole_ ? store_.snapshot() : Surface();
+  if (!publish_whole_ || shown.width() != hello.width || shown.height() != hello.height) {
+    store_.reset(hello.width, hello.height);
+    publish_whole_ = false;
+  }
 
   bool in_frame = false;
   std::uint32_t seq = 0;
@@ -51,6 +66,7 @@ void StreamReceiver::receive_loop() {
   bool ops_running = false;  // tiles after an op batch wait for it: they overwrite what it drew
   Region ops_touched;        // guarded by err_mu
   std::vector<Rect> to_store;  // the frame's TileUpdates with the store flag, in order
+  std::uint64_t ops_bytes_at_begin = 0, pixel_bytes_at_begin = 0;  // the frame's share, for the HUD
   // Decode jobs refer to the locals above: however this function is left, they finish first.
   struct DrainOnExit {
     JobLatch& latch;
@@ -64,6 +80,8 @@ void StreamReceiver::receive_loop() {
         if (in_frame) throw DecodeError("FrameBegin inside a frame");
         seq = decode_frame_begin(m.body).seq;
         in_frame = true;
+        ops_bytes_at_begin = stats_.ops_bytes;
+        pixel_bytes_at_begin = stats_.pixel_bytes + stats_.copy_bytes + stats_.cache_ref_bytes;
         frame_region.clear();
         to_store.clear();
         decode_us = 0;
@@ -182,12 +200,18 @@ void StreamReceiver::receive_loop() {
             ++stats_.cache_stored;
           });
         in_frame = false;
-        store_.publish(decoded_, frame_region);
+        std::vector<std::uint64_t> answered;
+        if (stamps_)
+          for (std::uint32_t id : fe.input_ids)
+            if (auto sent = stamps_->answer(id)) answered.push_back(*sent);
+        if (std::exchange(publish_whole_, false)) frame_region.add(decoded_.bounds());
+        store_.publish(decoded_, frame_region, std::move(answered));
         std::uint32_t us = static_cast<std::uint32_t>(decode_us.load());
         conn_.send(encode(FrameAck{seq, us}));
         stats_.decode_us.push_back(us);
         ++stats_.frames;
         std::uint64_t t = now_us();
+        store_.metrics().frame_done(t, us, stats_.ops_bytes - ops_bytes_at_begin, stats_.pixel_bytes + stats_.copy_bytes + stats_.cache_ref_bytes - pixel_bytes_at_begin);
         if (stats_.frames > 1) stats_.interval_us.push_back(static_cast<std::uint32_t>(t - stats_.last_frame_us));
         else stats_.first_frame_us = t;
         stats_.last_frame_us = t;

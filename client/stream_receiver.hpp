@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "client/frame_store.hpp"
+#include "client/input_stamps.hpp"
 #include "client/native_connection.hpp"
 #include "codecs/glyph_cache.hpp"
 #include "codecs/op_raster.hpp"
@@ -27,17 +28,22 @@ struct ReceiverStats {
   std::uint64_t cache_stored = 0;                         // tiles put into it
 };
 
-// The network thread: reads messages, hands tile payloads to the decode pool as they
-// arrive (decoding overlaps receiving), and at each FrameEnd waits for that frame's
-// tiles, publishes the frame to the presenter and acknowledges it to the server.
+// The network thread's work on one connection: reads messages, hands tile payloads to
+// the decode pool as they arrive (decoding overlaps receiving), and at each FrameEnd waits
+// for that frame's tiles, publishes the frame to the presenter and acknowledges it.
 class StreamReceiver {
  public:
-  // `tiles`: the tile cache when the server granted it, else nullptr.
+  // `tiles`: the tile cache when the server granted it, else nullptr. `stats` add up
+  // over the connections of one session. `resumed`: this connection replaces a lost one
+  // and the presenter still shows the old screen, which the first frame replaces whole.
   StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes,
-                 TileCacheStore* tiles);
-  // Runs until the stream ends; the reason is left in the FrameStore.
-  void run();
-  const ReceiverStats& stats() const { return stats_; }  // after run() returned
+                 TileCacheStore* tiles, ReceiverStats& stats, InputStamps* stamps, bool resumed);
+  enum class End {
+    Finished,  // the server ended the session, or the stream was unusable: in the FrameStore
+    Lost,      // the connection broke: lost_reason() says how; the FrameStore is untouched
+  };
+  End run();
+  const std::string& lost_reason() const { return lost_reason_; }
 
  private:
   void receive_loop();
@@ -48,7 +54,10 @@ class StreamReceiver {
   GlyphStore glyphs_;
   TileCacheStore* tiles_;
   OpRasterizer raster_{glyphs_};
-  ReceiverStats stats_;
+  ReceiverStats& stats_;
+  InputStamps* stamps_;
+  bool publish_whole_;
+  std::string lost_reason_;
 };
 
 }  // namespace rd

@@ -152,10 +152,27 @@ Bytes encode(const Ping& m) {
   });
 }
 
+namespace {
+// Unstamped input keeps the 1.0 layout, byte for byte.
+void put_stamp(ByteWriter& w, const InputStamp& s) {
+  if (s.id == 0) return;
+  w.u32(s.id);
+  w.u64(s.time_us);
+}
+InputStamp get_stamp(ByteReader& r, const char* what) {
+  InputStamp s;
+  if (r.remaining() == 0) return s;
+  s.id = r.u32(what);
+  s.time_us = r.u64(what);
+  return s;
+}
+}  // namespace
+
 Bytes encode(const KeyEvent& m) {
   return build_message(MsgType::Key, [&](ByteWriter& w) {
     w.u32(m.keysym);
     w.u8(m.down ? 1 : 0);
+    put_stamp(w, m.stamp);
   });
 }
 
@@ -164,6 +181,7 @@ Bytes encode(const PointerEvent& m) {
     w.u16(m.x);
     w.u16(m.y);
     w.u32(m.buttons);
+    put_stamp(w, m.stamp);
   });
 }
 
@@ -173,6 +191,7 @@ Bytes encode(const WheelEvent& m) {
     w.u16(m.y);
     w.i16(m.dx);
     w.i16(m.dy);
+    put_stamp(w, m.stamp);
   });
 }
 
@@ -331,6 +350,7 @@ KeyEvent decode_key(ByteView body) {
   KeyEvent m;
   m.keysym = r.u32("Key keysym");
   m.down = r.u8("Key down") != 0;
+  m.stamp = get_stamp(r, "Key input stamp");
   return m;
 }
 
@@ -340,6 +360,7 @@ PointerEvent decode_pointer(ByteView body) {
   m.x = r.u16("Pointer x");
   m.y = r.u16("Pointer y");
   m.buttons = r.u32("Pointer buttons");
+  m.stamp = get_stamp(r, "Pointer input stamp");
   return m;
 }
 
@@ -350,6 +371,7 @@ WheelEvent decode_wheel(ByteView body) {
   m.y = r.u16("Wheel y");
   m.dx = r.i16("Wheel dx");
   m.dy = r.i16("Wheel dy");
+  m.stamp = get_stamp(r, "Wheel input stamp");
   return m;
 }
 

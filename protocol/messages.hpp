@@ -124,21 +124,32 @@ struct Ping {
 };
 
 // ---- viewer -> server ----
+// An input event's latency stamp: the viewer numbers its input (id > 0) and notes when it
+// sent it (its own clock); the server lists the id in the FrameEnd of the first frame that
+// shows the input's effect. Optional trailing fields: id 0 is "not stamped".
+struct InputStamp {
+  std::uint32_t id = 0;
+  std::uint64_t time_us = 0;
+};
+
 struct KeyEvent {
   std::uint32_t keysym = 0;  // X11 keysym
   bool down = false;
+  InputStamp stamp;
 };
 
 // Buttons: bit 0 left, bit 1 middle, bit 2 right (as RFB).
 struct PointerEvent {
   std::uint16_t x = 0, y = 0;
   std::uint32_t buttons = 0;
+  InputStamp stamp;
 };
 
 // Wheel clicks at a position: dy > 0 scrolls up (away from the user), dx > 0 right.
 struct WheelEvent {
   std::uint16_t x = 0, y = 0;
   std::int16_t dx = 0, dy = 0;
+  InputStamp stamp;
 };
 
 struct FrameAck {

@@ -192,7 +192,7 @@ struct RfbFront::Impl {
       std::lock_guard lk(im->clients_mu);
       ++c->stats->input_events;
     }
-    if (InputSink* sink = im->session.input_sink()) sink->on_key({static_cast<std::uint32_t>(ks), down != 0});
+    if (InputSink* sink = im->session.input_sink()) sink->on_key({static_cast<std::uint32_t>(ks), down != 0, {}});
   }
 
   static void on_pointer(int mask, int x, int y, rfbClientPtr cl) {
@@ -209,11 +209,11 @@ struct RfbFront::Impl {
     InputSink* sink = im->session.input_sink();
     if (!sink) return;
     auto ux = static_cast<std::uint16_t>(std::clamp(x, 0, 65535)), uy = static_cast<std::uint16_t>(std::clamp(y, 0, 65535));
-    sink->on_pointer({ux, uy, static_cast<std::uint32_t>(mask & 7)});
+    sink->on_pointer({ux, uy, static_cast<std::uint32_t>(mask & 7), {}});
     // Buttons 4 to 7 are the wheel: one click per press.
     int dy = ((pressed >> 3) & 1) - ((pressed >> 4) & 1);
     int dx = ((pressed >> 6) & 1) - ((pressed >> 5) & 1);
-    if (dx || dy) sink->on_wheel({ux, uy, static_cast<std::int16_t>(dx), static_cast<std::int16_t>(dy)});
+    if (dx || dy) sink->on_wheel({ux, uy, static_cast<std::int16_t>(dx), static_cast<std::int16_t>(dy), {}});
   }
 
   static void on_cut_text(char* str, int len, rfbClientPtr cl) {

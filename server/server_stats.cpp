@@ -22,6 +22,7 @@ nlohmann::json viewer_stats_json(const ViewerStats& v) {
                       {"frames", v.frames},
                       {"frames_acked", v.frames_acked},
                       {"input_events", v.input_events},
+                      {"input_answers", v.input_answers},
                       {"queued_bytes_peak", v.queued_bytes_peak},
                       {"codecs", codecs},
                       {"ops_bytes", v.ops_bytes},

@@ -8,12 +8,18 @@ Session::Session(int w, int h, std::string name) : name_(std::move(name)), surfa
   version_counter_ = 1;
 }
 
-void Session::publish(const Surface& frame, const Region& damage, std::optional<std::vector<LoggedOpPtr>> ops) {
+void Session::publish(const Surface& frame, const Region& damage, std::optional<std::vector<LoggedOpPtr>> ops,
+                      std::uint64_t inputs_applied) {
   std::vector<int> changed;
   if (!damage.empty()) changed = grid_.update(frame, damage);
+  bool input_news = false;
   {
     std::lock_guard lk(mu_);
     ++commits_;
+    if (inputs_applied > inputs_applied_) {
+      inputs_applied_ = inputs_applied;
+      input_news = true;
+    }
     // The log must explain every change of the screen: ops that changed nothing are
     // not worth sending, and changes without ops make the log unusable up to here.
     if (!changed.empty()) {
@@ -27,7 +33,17 @@ void Session::publish(const Surface& frame, const Region& damage, std::optional<
     tiles_changed_ += changed.size();
     if (!changed.empty()) ++changing_commits_;
   }
-  if (!changed.empty()) notify();
+  // Input that changed nothing still gets its answer: an empty frame that carries its id.
+  if (!changed.empty() || input_news) notify();
+}
+
+void Session::inputs_applied(std::uint64_t serial) {
+  {
+    std::lock_guard lk(mu_);
+    if (serial <= inputs_applied_) return;
+    inputs_applied_ = serial;
+  }
+  notify();
 }
 
 void Session::resize(int w, int h) {

@@ -51,7 +51,13 @@ class Session {
   // for a copy, never for drawing.
   // `ops` are the drawing ops that made this change, when the source recorded them
   // (only while viewers of command encoding watch: see wants_ops()).
-  void publish(const Surface& frame, const Region& damage, std::optional<std::vector<LoggedOpPtr>> ops = std::nullopt);
+  // `inputs_applied`: the source's state includes every input delivered with a serial up
+  // to this one (0: no news); the frames from this publish on show their effect.
+  void publish(const Surface& frame, const Region& damage, std::optional<std::vector<LoggedOpPtr>> ops = std::nullopt,
+               std::uint64_t inputs_applied = 0);
+  // For sources whose input has no pixels of its own to wait for (an X display: what an
+  // X client draws in answer comes later, as damage): inputs up to `serial` are applied.
+  void inputs_applied(std::uint64_t serial);
   // The screen becomes black at the new size; `frame` is resized by the caller.
   void resize(int w, int h);
 
@@ -95,6 +101,23 @@ class Session {
   Clipboard clipboard() const;
   InputSink* input_sink() const { return sink_; }
 
+  // Hands one input event to the source and returns its serial (input latency stamps).
+  // Deliveries are serialised, and during one the source may ask for the serial being
+  // delivered to queue it with the event: the source's queue is then in serial order.
+  template <class F>
+  std::uint64_t deliver_input(F&& to_sink) {
+    std::lock_guard lk(input_mu_);
+    std::uint64_t serial = ++inputs_delivered_;
+    serial_in_delivery_ = serial;
+    if (sink_) to_sink(*sink_);
+    serial_in_delivery_ = 0;
+    return serial;
+  }
+  // Only meaningful inside a sink call made by deliver_input (0 otherwise).
+  std::uint64_t serial_in_delivery() const { return serial_in_delivery_.load(); }
+  // The highest serial the screen reflects (lock held).
+  std::uint64_t inputs_applied_locked() const { return inputs_applied_; }
+
   // Statistics.
   std::uint64_t commits() const;
   std::uint64_t tiles_changed() const;
@@ -124,6 +147,11 @@ class Session {
 
   InputSink* sink_ = nullptr;
   std::function<void()> on_change_, on_viewers_;
+
+  std::mutex input_mu_;
+  std::uint64_t inputs_delivered_ = 0;
+  std::atomic<std::uint64_t> serial_in_delivery_{0};
+  std::uint64_t inputs_applied_ = 0;  // under mu_
 };
 
 }  // namespace rd

@@ -107,20 +107,17 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
   switch (static_cast<MsgType>(type)) {
     case MsgType::Key: {
       auto k = decode_key(body);
-      ++stats_.input_events;
-      if (sink) sink->on_key(k);
+      note_input(k.stamp, session_.deliver_input([&](InputSink& s) { s.on_key(k); }));
       return;
     }
     case MsgType::Pointer: {
       auto p = decode_pointer(body);
-      ++stats_.input_events;
-      if (sink) sink->on_pointer(p);
+      note_input(p.stamp, session_.deliver_input([&](InputSink& s) { s.on_pointer(p); }));
       return;
     }
     case MsgType::Wheel: {
       auto w = decode_wheel(body);
-      ++stats_.input_events;
-      if (sink) sink->on_wheel(w);
+      note_input(w.stamp, session_.deliver_input([&](InputSink& s) { s.on_wheel(w); }));
       return;
     }
     case MsgType::FrameAck: {
@@ -298,6 +295,12 @@ void ViewerConnection::maybe_send_update() {
       queue(encode(Resize{static_cast<std::uint16_t>(session_.surface().width()),
                           static_cast<std::uint16_t>(session_.surface().height())}));
     }
+    // Inputs the screen now reflects are answered by the frame made from this snapshot.
+    const std::uint64_t applied = session_.inputs_applied_locked();
+    while (!stamps_waiting_.empty() && stamps_waiting_.front().serial <= applied) {
+      frame_input_ids_.push_back(stamps_waiting_.front().id);
+      stamps_waiting_.pop_front();
+    }
     // The pixels and the op log position are taken together: the snapshot shows the
     // screen exactly as the ops up to the log's end leave it.
     if (held_) {
@@ -305,8 +308,10 @@ void ViewerConnection::maybe_send_update() {
       pending_doubt_.clear();
       if (held_->take_changed(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_,
                               now_us()) == 0 &&
-          !held_->refresh_pending())
-        return;
+          !held_->refresh_pending()) {
+        lk.unlock();
+        return send_input_answer();
+      }
     } else {
       runs = snapshot_changed_tiles(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_);
     }
@@ -319,7 +324,7 @@ void ViewerConnection::maybe_send_update() {
       geometry = {session_.surface().width(), session_.surface().height(), g.cols(), g.rows()};
     }
   }
-  if (runs.empty() && !held_) return;
+  if (runs.empty() && !held_) return send_input_answer();
   encoding_ = true;
   auto self = shared_from_this();
   auto done = [self](std::shared_ptr<EncodedUpdate> u) {
@@ -340,7 +345,10 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   encoding_ = false;
   if (state_ != State::Streaming) return;
   if (!u->error.empty()) return fail(ErrorCode::Internal, "encoding failed: " + u->error);
-  if (u->copies.empty() && u->rects.empty() && u->ops_batch.empty()) return maybe_send_update();  // the viewer holds it all
+  if (u->copies.empty() && u->rects.empty() && u->ops_batch.empty()) {  // the viewer holds it all
+    send_input_answer();
+    return maybe_send_update();
+  }
   std::uint32_t seq = next_seq_++;
   std::vector<Bytes> parts;
   parts.push_back(encode(FrameBegin{seq, now_us()}));
@@ -402,7 +410,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
     stats_.pixel_bytes += msgs.size();
     if (!msgs.empty()) parts.push_back(std::move(msgs));
   }
-  parts.push_back(encode(FrameEnd{seq, {}}));
+  parts.push_back(encode(FrameEnd{seq, std::exchange(frame_input_ids_, {})}));
   stats_.encode_us += u->encode_us;
   ++stats_.frames;
   ++stats_.updates_by_kind[static_cast<std::size_t>(u->kind)];
@@ -410,6 +418,26 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   queue(std::move(parts));
   schedule_lossless_refresh();
   maybe_send_update();
+}
+
+void ViewerConnection::note_input(const InputStamp& stamp, std::uint64_t serial) {
+  ++stats_.input_events;
+  if (stamp.id == 0) return;
+  // A viewer that stamps input faster than frames answer it must not grow this forever.
+  if (stamps_waiting_.size() >= kMaxStampsWaiting) stamps_waiting_.pop_front();
+  stamps_waiting_.push_back({stamp.id, serial});
+}
+
+void ViewerConnection::send_input_answer() {
+  if (frame_input_ids_.empty()) return;
+  // The screen the viewer holds already shows these inputs' effect (or they had none):
+  // an empty frame says so.
+  std::uint32_t seq = next_seq_++;
+  std::vector<Bytes> parts;
+  parts.push_back(encode(FrameBegin{seq, now_us()}));
+  parts.push_back(encode(FrameEnd{seq, std::exchange(frame_input_ids_, {})}));
+  ++stats_.input_answers;
+  queue(std::move(parts));
 }
 
 void ViewerConnection::schedule_lossless_refresh() {

@@ -93,6 +93,17 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   bool joined_ = false;
   // Pixel viewers that take CopyRect: their screen as the server knows it.
   std::shared_ptr<class HeldScreen> held_;
+  // Latency stamps: inputs waiting for a frame that shows them (serials increase), and
+  // the ids the frame being made answers.
+  struct StampWaiting {
+    std::uint32_t id = 0;
+    std::uint64_t serial = 0;
+  };
+  static constexpr std::size_t kMaxStampsWaiting = 4096;
+  std::deque<StampWaiting> stamps_waiting_;
+  std::vector<std::uint32_t> frame_input_ids_;
+  void note_input(const InputStamp& stamp, std::uint64_t serial);
+  void send_input_answer();
   std::vector<Rect> pending_doubt_;  // refreshes asked for while an update was being planned
 
   // Update state.

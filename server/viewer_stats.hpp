@@ -19,6 +19,7 @@ struct ViewerStats {
   std::uint64_t frames = 0;
   std::uint64_t frames_acked = 0;
   std::uint64_t input_events = 0;
+  std::uint64_t input_answers = 0;  // empty frames sent only to answer stamped input
   std::uint64_t queued_bytes_peak = 0;  // largest backlog of unsent bytes held for this viewer
   std::array<std::uint64_t, kTileCodecCount> rects_by_codec{};
   std::array<std::uint64_t, kTileCodecCount> bytes_by_codec{};

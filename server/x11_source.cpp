@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
 
 namespace rd {
 
@@ -40,6 +42,7 @@ void X11Source::push(Input in) {
   {
     std::lock_guard lk(mu_);
     inputs_.push_back(std::move(in));
+    inputs_serial_ = std::max(inputs_serial_, session_.serial_in_delivery());
   }
   char c = 'i';
   [[maybe_unused]] auto n = ::write(wake_[1], &c, 1);
@@ -66,10 +69,12 @@ void X11Source::run() {
       [[maybe_unused]] auto n = ::read(wake_[0], buf, sizeof buf);
     }
     std::deque<Input> inputs;
+    std::uint64_t serial = 0;
     {
       std::lock_guard lk(mu_);
       if (stopping_) return;
       inputs.swap(inputs_);
+      serial = inputs_serial_;
     }
     for (const Input& in : inputs) {
       if (auto* k = std::get_if<KeyEvent>(&in)) x_->key(k->keysym, k->down);
@@ -89,6 +94,13 @@ void X11Source::run() {
       }
     }
     x_->process_events();
+    // Latency stamps: the frame that answers input is the first capture after it reached
+    // the X server; with no damage pending, an X client has not drawn an answer yet and
+    // the stamp goes out now (so X latency excludes the X client's own reaction time).
+    if (!inputs.empty()) {
+      if (x_->has_damage()) held_serial_ = std::max(held_serial_, serial);
+      else session_.inputs_applied(serial);
+    }
     if (auto cursor = x_->take_cursor()) session_.set_cursor(std::move(*cursor));
     if (auto text = x_->take_clipboard()) session_.set_clipboard(std::move(*text), 0);
     if (x_->has_damage() && Clk::now() >= next_capture) {
@@ -101,7 +113,7 @@ void X11Source::run() {
         lk.unlock();
         if (differs) session_.resize(frame_.width(), frame_.height());
       }
-      session_.publish(frame_, damage);
+      session_.publish(frame_, damage, std::nullopt, std::exchange(held_serial_, 0));
       next_capture = Clk::now() + period;
       std::lock_guard lk(stats_mu_);
       ++publishes_;

@@ -58,6 +58,8 @@ class X11Source : public Source {
   int wake_[2] = {-1, -1};
   std::mutex mu_;
   std::deque<Input> inputs_;
+  std::uint64_t inputs_serial_ = 0;
+  std::uint64_t held_serial_ = 0;  // run thread only: applied inputs waiting for the next capture  // the highest input serial queued (latency stamps)
   bool stopping_ = false;
   std::thread thread_;
   Surface frame_;

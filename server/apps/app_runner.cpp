@@ -35,7 +35,7 @@ void AppRunner::stop() {
 void AppRunner::push(Input in) {
   {
     std::lock_guard lk(mu_);
-    inputs_.push_back(in);
+    inputs_.push_back({std::move(in), session_.serial_in_delivery()});
   }
   cv_.notify_all();
 }
@@ -86,10 +86,10 @@ void AppRunner::begin_step(Canvas& canvas) {
   else canvas.stop_recording();
 }
 
-void AppRunner::publish(Canvas& canvas) {
+void AppRunner::publish(Canvas& canvas, std::uint64_t inputs_applied) {
   std::optional<std::vector<LoggedOpPtr>> ops;
   if (canvas.recording()) ops = canvas.take_ops();
-  session_.publish(back_, canvas.take_damage(), std::move(ops));
+  session_.publish(back_, canvas.take_damage(), std::move(ops), inputs_applied);
   std::lock_guard lk(mu_);
   state_ = app_->state();
 }
@@ -114,7 +114,7 @@ void AppRunner::run() {
   auto next = Clock::now();
   int index = 0;
   for (;;) {
-    std::deque<Input> inputs;
+    std::deque<Queued> inputs;
     bool want_frame;
     {
       std::unique_lock lk(mu_);
@@ -133,7 +133,9 @@ void AppRunner::run() {
     }
     auto t0 = Clock::now();
     begin_step(canvas);
-    for (const Input& in : inputs) {
+    std::uint64_t applied = 0;
+    for (const auto& [in, serial] : inputs) {
+      applied = std::max(applied, serial);
       if (auto* k = std::get_if<KeyEvent>(&in)) app_->key(canvas, *k);
       else if (auto* p = std::get_if<PointerEvent>(&in)) app_->pointer(canvas, *p);
       else if (auto* w = std::get_if<WheelEvent>(&in)) app_->wheel(canvas, *w);
@@ -141,7 +143,7 @@ void AppRunner::run() {
     }
     if (want_frame) app_->frame(canvas, index++);
     if (auto copied = app_->take_clipboard()) session_.set_clipboard(std::move(*copied), 0);
-    if (!inputs.empty() || want_frame) publish(canvas);
+    if (!inputs.empty() || want_frame) publish(canvas, applied);
     if (want_frame) {
       auto t1 = Clock::now();
       next += period;

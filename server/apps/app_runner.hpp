@@ -54,10 +54,14 @@ class AppRunner : public Source {
     std::string utf8;
   };
   using Input = std::variant<KeyEvent, PointerEvent, WheelEvent, ClipboardText>;
+  struct Queued {
+    Input input;
+    std::uint64_t serial = 0;  // the session's input serial (latency stamps)
+  };
   void push(Input in);
   void run();
   void begin_step(Canvas& canvas);
-  void publish(Canvas& canvas);
+  void publish(Canvas& canvas, std::uint64_t inputs_applied = 0);
 
   Session& session_;
   std::unique_ptr<App> app_;
@@ -67,7 +71,7 @@ class AppRunner : public Source {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Input> inputs_;
+  std::deque<Queued> inputs_;
   bool stopping_ = false;
   int frames_done_ = 0;
   double cpu_seconds_ = 0;  // the app thread's, as of the last frame

@@ -80,7 +80,7 @@ TEST_CASE("e2e bad input: every malformed connection is refused, the good viewer
          c.send(encode(h));
        },
        ErrorCode::Version, "protocol version 7.0 not supported"},
-      {"input before hello", [](RawClient& c) { c.send(encode(KeyEvent{0x61, true})); }, ErrorCode::Unexpected,
+      {"input before hello", [](RawClient& c) { c.send(encode(KeyEvent{0x61, true, {}})); }, ErrorCode::Unexpected,
        "expected ClientHello"},
       {"unknown message type",
        [](RawClient& c) {

@@ -46,7 +46,7 @@ TEST_CASE("header encodes little-endian and rejects oversize lengths") {
 TEST_CASE("message parser reassembles messages split at every byte") {
   Bytes stream;
   for (std::uint32_t i = 0; i < 5; ++i) {
-    Bytes m = encode(KeyEvent{0x61 + i, i % 2 == 0});
+    Bytes m = encode(KeyEvent{0x61 + i, i % 2 == 0, {}});
     stream.insert(stream.end(), m.begin(), m.end());
   }
   MessageParser p(kDefaultMaxMessage);
@@ -167,11 +167,11 @@ TEST_CASE("every message round-trips and rejects truncation") {
     CHECK_THROWS_AS(decode_cache_announce(too_many), DecodeError);
   }
   SUBCASE("input and control") {
-    auto p = decode_pointer(parse_one(encode(PointerEvent{10, 20, 5})).body);
+    auto p = decode_pointer(parse_one(encode(PointerEvent{10, 20, 5, {}})).body);
     CHECK(p.x == 10);
     CHECK(p.y == 20);
     CHECK(p.buttons == 5);
-    auto w = decode_wheel(parse_one(encode(WheelEvent{1, 2, -3, 4})).body);
+    auto w = decode_wheel(parse_one(encode(WheelEvent{1, 2, -3, 4, {}})).body);
     CHECK(w.dx == -3);
     CHECK(w.dy == 4);
     auto a = decode_frame_ack(parse_one(encode(FrameAck{11, 2500})).body);
@@ -183,10 +183,30 @@ TEST_CASE("every message round-trips and rejects truncation") {
     CHECK(pg.id == 3);
     auto po = decode_pong(parse_one(encode(Pong{3, 99})).body);
     CHECK(po.time_us == 99);
-    check_truncations_rejected(parse_one(encode(KeyEvent{1, true})).body, decode_key);
-    check_truncations_rejected(parse_one(encode(PointerEvent{1, 2, 3})).body, decode_pointer);
-    check_truncations_rejected(parse_one(encode(WheelEvent{1, 2, 3, 4})).body, decode_wheel);
+    check_truncations_rejected(parse_one(encode(KeyEvent{1, true, {}})).body, decode_key);
+    check_truncations_rejected(parse_one(encode(PointerEvent{1, 2, 3, {}})).body, decode_pointer);
+    check_truncations_rejected(parse_one(encode(WheelEvent{1, 2, 3, 4, {}})).body, decode_wheel);
     check_truncations_rejected(parse_one(encode(FrameAck{1, 2})).body, decode_frame_ack);
+  }
+  SUBCASE("input latency stamps: optional trailing fields, unstamped input keeps the 1.0 bytes") {
+    CHECK(parse_one(encode(KeyEvent{0x61, true, {}})).body.size() == 5);
+    Bytes kb = parse_one(encode(KeyEvent{0x61, true, {7, 123456789012ull}})).body;
+    CHECK(kb.size() == 5 + 12);
+    KeyEvent k = decode_key(kb);
+    CHECK(k.keysym == 0x61);
+    CHECK(k.stamp.id == 7);
+    CHECK(k.stamp.time_us == 123456789012ull);
+    CHECK(decode_key(parse_one(encode(KeyEvent{0x61, true, {}})).body).stamp.id == 0);
+    PointerEvent p = decode_pointer(parse_one(encode(PointerEvent{3, 4, 1, {9, 10}})).body);
+    CHECK(p.stamp.id == 9);
+    CHECK(p.stamp.time_us == 10);
+    WheelEvent w = decode_wheel(parse_one(encode(WheelEvent{3, 4, 0, 1, {11, 12}})).body);
+    CHECK(w.stamp.id == 11);
+    CHECK(w.stamp.time_us == 12);
+    // A stamp cut anywhere is malformed (only the whole stamp may be left out).
+    for (std::size_t n = 6; n < kb.size(); ++n) CHECK_THROWS_AS(decode_key(ByteView(kb.data(), n)), DecodeError);
+    FrameEnd fe = decode_frame_end(parse_one(encode(FrameEnd{5, {7, 8}})).body);
+    CHECK(fe.input_ids == std::vector<std::uint32_t>{7, 8});
     check_truncations_rejected(parse_one(encode(Pong{1, 2})).body, decode_pong);
   }
   SUBCASE("Error and Bye") {
@@ -201,10 +221,14 @@ TEST_CASE("every message round-trips and rejects truncation") {
 }
 
 TEST_CASE("decoders accept trailing fields of later minor versions") {
-  Bytes body = parse_one(encode(KeyEvent{0x41, true})).body;
+  Bytes body = parse_one(encode(KeyEvent{0x41, true, {5, 6}})).body;
   body.push_back(0xAA);
   body.push_back(0xBB);
   CHECK(decode_key(body).keysym == 0x41);
+  CHECK(decode_key(body).stamp.id == 5);
+  Bytes ack = parse_one(encode(FrameAck{3, 4})).body;
+  ack.push_back(0xAA);
+  CHECK(decode_frame_ack(ack).seq == 3);
 }
 
 TEST_CASE("hello round-trip and negotiation") {

@@ -28,7 +28,7 @@ void replay_app(const std::string& name, int frames, std::size_t glyph_budget) {
     if (f < 0) app->start(canvas);
     else app->frame(canvas, f);
     // Input too: a key for the apps that echo it.
-    if (f == frames / 2) app->key(canvas, KeyEvent{'x', true});
+    if (f == frames / 2) app->key(canvas, KeyEvent{'x', true, {}});
     std::vector<LoggedOpPtr> ops = canvas.take_ops();
     canvas.take_damage();
     total_ops += ops.size();
