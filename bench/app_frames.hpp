@@ -6,7 +6,7 @@
 #include "codecs/surface.hpp"
 #include "codecs/tile_grid.hpp"
 #include "server/apps/app.hpp"
-#include "server/font.hpp"
+#include "codecs/font.hpp"
 
 namespace rd::bench {
 

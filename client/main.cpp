@@ -7,6 +7,7 @@
 #include <fstream>
 #include <unistd.h>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -49,7 +50,27 @@ struct Options {
   int tile_cache_mib = 64;
   std::string tile_cache_file;
   double reconnect_s = 60;
+  std::string scale = "fit";
+  bool fullscreen = false;
+  bool hud = false;
+  bool resize_remote = false;
+  bool no_grab = false;
+  double probe_hz = 0;
 };
+
+// --scale: "fit", "1" (1:1) or a factor such as 1.5.
+bool parse_scale(const std::string& text, rd::ScaleMode* mode, double* factor) {
+  if (text == "fit") {
+    *mode = rd::ScaleMode::Fit;
+    return true;
+  }
+  char* end = nullptr;
+  double f = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end || !(f >= 0.1 && f <= 8)) return false;
+  *mode = f == 1.0 ? rd::ScaleMode::OneToOne : rd::ScaleMode::Fixed;
+  *factor = f;
+  return true;
+}
 
 std::atomic<bool> g_signalled{false}, g_usr1{false};
 extern "C" void on_signal(int) { g_signalled = true; }
@@ -85,6 +106,15 @@ int main(int argc, char** argv) {
   cli.add_option("--vnc-encodings", o.vnc_encodings, "vnc://: RFB encodings to offer, best first, e.g. \"zrle raw\"");
   cli.add_option("--send-clipboard", o.send_clipboard, "put this text on the remote clipboard once connected");
   cli.add_option("--request-size", o.request_size, "ask the server for this screen size (WxH) once connected");
+  cli.add_option("--scale", o.scale, "fit (the window, aspect kept), 1 (one remote pixel per screen pixel) or a factor like 1.5")
+      ->capture_default_str();
+  cli.add_flag("--fullscreen", o.fullscreen, "start fullscreen (Ctrl+Alt+Shift+F toggles)");
+  cli.add_flag("--hud", o.hud, "show the HUD: fps, bandwidth, ops/pixels share, input latency (Ctrl+Alt+Shift+H toggles)");
+  cli.add_flag("--resize-remote", o.resize_remote, "resizing the window asks the server for a screen of that size");
+  cli.add_flag("--no-grab", o.no_grab, "leave system shortcuts (Alt+Tab ...) to the local desktop (Ctrl+Alt+Shift+G toggles)");
+  cli.add_option("--probe-input", o.probe_hz,
+                 "send this many probe inputs per second (typing x, then BackSpace) to measure input-to-display latency")
+      ->check(CLI::Range(0.0, 1000.0));
   cli.add_option("--reconnect", o.reconnect_s,
                  "rdisplay://: when the connection breaks, keep trying to resume the session for this many seconds (0: exit)")
       ->check(CLI::Range(0.0, 86400.0))->capture_default_str();
@@ -96,6 +126,13 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return cli.exit(e);  // --help, --version
     std::fprintf(stderr, "%s: %s (see --help)\n", "rdisplay-viewer", e.what());
     return 2;
+  }
+
+  rd::ScaleMode scale_mode = rd::ScaleMode::Fit;
+  double scale_factor = 1;
+  if (!parse_scale(o.scale, &scale_mode, &scale_factor)) {
+    say("--scale must be fit, 1, or a factor from 0.1 to 8 (got " + o.scale + ")");
+    return kExitUsage;
   }
 
   // SIGUSR1 writes what has arrived so far to the stats file (headless; tests wait on
@@ -199,6 +236,13 @@ int main(int argc, char** argv) {
       wo.title = "rdisplay - " + session->name() + " (" + where + ")";
       wo.view_only = o.view_only;
       wo.should_exit = idle_exit;
+      wo.scale = scale_mode;
+      wo.fixed_scale = scale_factor;
+      wo.fullscreen = o.fullscreen;
+      wo.hud = o.hud;
+      wo.resize_remote = o.resize_remote;
+      wo.grab_keyboard = !o.no_grab;
+      wo.bytes = [s = session.get()] { return std::pair{s->bytes_received(), s->bytes_sent()}; };
       window = std::make_unique<rd::SdlWindow>(store, session->link(), session->width(), session->height(), wo);
       store.set_listener([w = window.get()] { w->wake(); });
     } catch (const std::exception& e) {
@@ -218,8 +262,23 @@ int main(int argc, char** argv) {
     window->run();
   } else {
     long live_seq = 0;
+    auto next_probe = rd::Clock::now();
+    bool probe_types_x = true;
     while (!store.finished() && !idle_exit() && !g_signalled) {
-      store.wait(rd::Clock::now() + std::chrono::milliseconds(20));
+      auto wake = rd::Clock::now() + std::chrono::milliseconds(20);
+      if (o.probe_hz > 0 && !o.view_only) {
+        if (rd::Clock::now() >= next_probe) {
+          // A key that changes the screen, then one that changes it back: each press and
+          // release is stamped and answered.
+          std::uint32_t ks = probe_types_x ? 'x' : 0xff08;  // BackSpace
+          probe_types_x = !probe_types_x;
+          session->link().send_key(ks, true);
+          session->link().send_key(ks, false);
+          next_probe += std::chrono::microseconds(static_cast<long long>(1e6 / o.probe_hz));
+        }
+        wake = std::min(wake, next_probe);
+      }
+      store.wait(wake);
       store.shown(store.take());  // headless: nothing to upload; what arrived counts as shown
       if (g_usr1.exchange(false) && !o.stats.empty()) {
         rd::Surface now = store.snapshot();

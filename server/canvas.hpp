@@ -4,7 +4,7 @@
 #include "codecs/raster.hpp"
 #include "codecs/region.hpp"
 #include "codecs/surface.hpp"
-#include "server/font.hpp"
+#include "codecs/font.hpp"
 #include "server/op_log.hpp"
 
 namespace rd {

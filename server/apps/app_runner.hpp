@@ -9,7 +9,7 @@
 
 #include "common/clock.hpp"
 #include "server/apps/app.hpp"
-#include "server/font.hpp"
+#include "codecs/font.hpp"
 #include "server/session.hpp"
 #include "server/source.hpp"
 

@@ -1,4 +1,4 @@
-#include "server/font.hpp"
+#include "codecs/font.hpp"
 
 #include <ft2build.h>
 #include FT_FREETYPE_H

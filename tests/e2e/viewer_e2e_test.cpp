@@ -1,0 +1,156 @@
+// The viewer's session features against a real server over loopback: input latency
+// stamps measured against the test's own clock, and reconnection through a relay that
+// cuts the connection mid-stream.
+#include <signal.h>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "client/frame_store.hpp"
+#include "client/native_session.hpp"
+#include "codecs/tile_codec.hpp"
+#include "common/clock.hpp"
+#include "tests/support/tcp_relay.hpp"
+#include "tests/support/viewer.hpp"
+
+using namespace rd;
+using namespace rd::test;
+
+namespace {
+
+bool same_pixels(const Surface& a, const Surface& b, const Rect& r) {
+  if (a.width() != b.width() || a.height() != b.height()) return false;
+  for (int y = r.y; y < r.y + r.h; ++y)
+    if (std::memcmp(a.row32(y) + r.x, b.row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) != 0) return false;
+  return true;
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("e2e latency stamps: the latency the viewer reports for a key agrees within 1 ms with when its pixels arrived") {
+  std::string dir = scratch_dir("e2e-latency");
+  // The desktop app animates (graph and notes) the whole time: frames keep coming, so
+  // a stamp answered by the wrong frame would show as a difference.
+  ServerProcess server(dir, {"--app", "desktop", "--fps", "60"});
+  ClientHello hello;
+  hello.encoding = Encoding::Pixels;
+  hello.codecs = kAllCodecs;
+  hello.cache_kib = 0;
+  hello.name = "latency test";
+  NativeSessionOptions no;
+  no.hello = hello;
+  no.glyph_cache_bytes = glyph_cache_bytes(hello.glyph_cache_kib);
+  NativeSession session(std::make_unique<NativeConnection>("127.0.0.1", server.port(), hello, 5s), std::move(no));
+  FrameStore store;
+  store.reset(session.width(), session.height());
+  session.start(store);
+  // Drains what arrived, as a presenter does, counting it as shown.
+  std::uint64_t taken_at = 0;  // when present() last took an update: "on screen" for the test
+  auto present = [&](Clock::time_point deadline) {
+    store.wait(deadline);
+    FrameStore::Update u = store.take();
+    taken_at = now_us();
+    store.shown(u);
+  };
+  REQUIRE(wait_until([&] { present(Clock::now() + 20ms); return store.frames() > 3; }, 20s));
+
+  // Where typed keys appear: the Notes window's text field (server/apps/desktop_app.cpp).
+  nlohmann::json notes, st = parse_json(server.poll_stats(), "stats");
+  for (const auto& w : st["app_state"]["windows"])
+    if (w["title"] == "Notes") notes = w;
+  REQUIRE_MESSAGE(notes.is_object(), st.dump());
+  Rect field{notes["x"].get<int>() + 90, notes["y"].get<int>() + 28 + 14, notes["w"].get<int>() - 110, 30};
+
+  int agreed = 0;
+  for (int i = 0; i < 20; ++i) {
+    present(Clock::now());
+    Surface before = store.snapshot();
+    std::size_t n_before = store.metrics().latencies().size();
+    const std::uint32_t ks = 'a' + static_cast<std::uint32_t>(i);
+    std::uint64_t t0 = now_us();
+    session.send_key(ks, true);
+    // The test's own measurement: from sending to the first presented frame whose text
+    // field differs.
+    std::uint64_t t1 = 0;
+    REQUIRE(wait_until([&] {
+      present(Clock::now() + 50ms);
+      if (same_pixels(store.snapshot(), before, field)) return false;
+      t1 = taken_at;
+      return true;
+    }, 10s));
+    std::vector<std::uint32_t> lat = store.metrics().latencies();
+    // The frame that showed the key answered it: its latency was recorded with it.
+    REQUIRE_MESSAGE(lat.size() == n_before + 1, "key " << i << ": no latency recorded when its pixels arrived");
+    double reported_ms = lat.back() / 1000.0, measured_ms = static_cast<double>(t1 - t0) / 1000.0;
+    CHECK_MESSAGE(std::abs(reported_ms - measured_ms) <= 1.0,
+                  "key " << i << ": reported " << reported_ms << " ms, measured " << measured_ms << " ms");
+    if (std::abs(reported_ms - measured_ms) <= 1.0) ++agreed;
+    // The release changes nothing on screen; it is answered all the same.
+    session.send_key(ks, false);
+    REQUIRE(wait_until([&] { present(Clock::now() + 20ms); return store.metrics().latencies().size() == n_before + 2; }, 10s));
+  }
+  MESSAGE(agreed << " of 20 keys: reported latency within 1 ms of the measured one");
+  session.stop(true);
+  auto s = parse_json(server.stop_and_read_stats(), "server stats");
+  CHECK(s["viewers"][0]["input_events"] == 40);
+}
+
+TEST_CASE("e2e reconnect: cut three times mid-stream through a relay, the viewer resumes the session and ends bit-exact") {
+  std::string dir = scratch_dir("e2e-reconnect");
+  // The video app changes most of the screen every frame: every cut lands inside a frame.
+  ServerProcess server(dir, {"--app", "video", "--frames", "300", "--fps", "30"});
+  TcpRelay relay(server.port());
+  HeadlessViewer viewer(dir, "viewer", "rdisplay://127.0.0.1:" + std::to_string(relay.port()), {"--reconnect", "30"});
+  for (std::size_t cut = 1; cut <= 3; ++cut) {
+    std::uint64_t seen = relay.bytes_to_viewer();
+    REQUIRE(wait_until([&] { return relay.bytes_to_viewer() > seen + 500000 || !viewer.proc().running(); }, 20s));
+    REQUIRE(viewer.proc().running());
+    relay.cut();
+    REQUIRE_MESSAGE(wait_until([&] { return count_of(viewer.proc().err(), "reconnecting (for up to") >= cut; }, 10s),
+                    viewer.proc().err());
+    relay.resume();
+    REQUIRE_MESSAGE(wait_until([&] { return count_of(viewer.proc().err(), "reconnected after") >= cut; }, 20s),
+                    viewer.proc().err());
+  }
+  // Once the script is over, the viewer must hold the server's exact final screen.
+  REQUIRE(wait_until([&] {
+    auto st = parse_json(server.poll_stats(), "stats");
+    if (st["app_script_done"] != true) return false;
+    int streaming = 0;
+    for (const auto& v : st["viewers"]) {
+      if (v["connected"] != true) continue;
+      if (v["up_to_date"] != true) return false;
+      ++streaming;
+    }
+    return streaming == 1;
+  }, 60s));
+  auto live = viewer.poll_stats();
+  viewer.proc().signal(SIGTERM);
+  auto vs = viewer.finish();
+  auto s = parse_json(server.stop_and_read_stats(), "server stats");
+  CHECK(vs["reconnects"] == 3);
+  CHECK(relay.accepted() == 4);
+  CHECK(vs["framebuffer_hash"] == s["surface_hash"]);
+  CHECK(live["framebuffer_hash"] == s["surface_hash"]);
+}
+
+TEST_CASE("e2e reconnect: with --reconnect 0 a lost connection ends the viewer with a one-line reason") {
+  std::string dir = scratch_dir("e2e-noreconnect");
+  ServerProcess server(dir, {"--app", "terminal"});
+  TcpRelay relay(server.port());
+  HeadlessViewer viewer(dir, "viewer", "rdisplay://127.0.0.1:" + std::to_string(relay.port()), {"--reconnect", "0"});
+  REQUIRE(wait_until([&] { return relay.bytes_to_viewer() > 1000; }, 20s));
+  relay.cut();
+  auto code = viewer.proc().wait(10s);
+  REQUIRE(code);
+  CHECK(*code == 1);
+  CHECK(viewer.proc().err().find("connection lost") != std::string::npos);
+}

@@ -1,0 +1,149 @@
+#include "tests/support/tcp_relay.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <stdexcept>
+#include <string>
+
+namespace rd::test {
+
+namespace {
+
+sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+}  // namespace
+
+TcpRelay::TcpRelay(std::uint16_t target_port) : target_(target_port) {
+  if (::pipe(wake_) != 0) throw std::runtime_error("pipe failed");
+  listen_on(0);
+  thread_ = std::thread([this] { run(); });
+}
+
+TcpRelay::~TcpRelay() {
+  command('q');
+  thread_.join();
+  for (int fd : wake_) ::close(fd);
+}
+
+void TcpRelay::listen_on(std::uint16_t port) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a = loopback(port);
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 16) != 0)
+    throw std::runtime_error("relay cannot listen on port " + std::to_string(port) + ": " + std::to_string(errno));
+  socklen_t len = sizeof a;
+  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+  port_ = ntohs(a.sin_port);
+}
+
+void TcpRelay::close_all() {
+  for (Pair& p : pairs_) {
+    // RST, as a dropped network or a killed relay would leave it (no orderly goodbye).
+    linger lg{1, 0};
+    ::setsockopt(p.viewer, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    ::setsockopt(p.server, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    ::close(p.viewer);
+    ::close(p.server);
+  }
+  pairs_.clear();
+}
+
+// Commands run on the relay thread; the caller returns once it has carried them out.
+void TcpRelay::command(char c) {
+  std::lock_guard lk(mu_);
+  int before = done_.load();
+  [[maybe_unused]] auto n = ::write(wake_[1], &c, 1);
+  while (done_.load() == before) done_.wait(before);
+}
+
+void TcpRelay::cut() { command('c'); }
+void TcpRelay::resume() { command('r'); }
+
+void TcpRelay::run() {
+  char buf[65536];
+  for (;;) {
+    std::vector<pollfd> fds;
+    fds.push_back({wake_[0], POLLIN, 0});
+    fds.push_back({listen_fd_, static_cast<short>(listen_fd_ >= 0 ? POLLIN : 0), 0});
+    for (const Pair& p : pairs_) {
+      fds.push_back({p.viewer, POLLIN, 0});
+      fds.push_back({p.server, POLLIN, 0});
+    }
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return;
+    if (fds[0].revents & POLLIN) {
+      char c = 0;
+      [[maybe_unused]] auto n = ::read(wake_[0], &c, 1);
+      if (c == 'c' || c == 'q') {
+        close_all();
+        if (listen_fd_ >= 0) ::close(listen_fd_);
+        listen_fd_ = -1;
+      } else if (c == 'r' && listen_fd_ < 0) {
+        listen_on(port_);
+      }
+      ++done_;
+      done_.notify_all();
+      if (c == 'q') return;
+      continue;
+    }
+    if (listen_fd_ >= 0 && (fds[1].revents & POLLIN)) {
+      int v = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (v >= 0) {
+        int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a = loopback(target_);
+        if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+          int one = 1;
+          ::setsockopt(v, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          pairs_.push_back({v, s});
+          ++accepted_;
+        } else {
+          ::close(v);
+          ::close(s);
+        }
+      }
+    }
+    // Blocking writes: the relay is as slow as the slower side, like a real link.
+    for (std::size_t i = 0; i < pairs_.size();) {
+      const pollfd& pv = fds[2 + 2 * i];
+      const pollfd& ps = fds[3 + 2 * i];
+      bool ok = true;
+      auto pump = [&](int from, int to, bool to_viewer) {
+        ssize_t n = ::read(from, buf, sizeof buf);
+        if (n <= 0) return false;
+        for (ssize_t off = 0; off < n;) {
+          ssize_t w = ::write(to, buf + off, static_cast<std::size_t>(n - off));
+          if (w <= 0) return false;
+          off += w;
+        }
+        if (to_viewer) to_viewer_ += static_cast<std::uint64_t>(n);
+        return true;
+      };
+      if (pv.revents & (POLLIN | POLLHUP | POLLERR)) ok = pump(pairs_[i].viewer, pairs_[i].server, false);
+      if (ok && (ps.revents & (POLLIN | POLLHUP | POLLERR))) ok = pump(pairs_[i].server, pairs_[i].viewer, true);
+      if (!ok) {
+        ::close(pairs_[i].viewer);
+        ::close(pairs_[i].server);
+        pairs_.erase(pairs_.begin() + static_cast<long>(i));
+        fds.erase(fds.begin() + static_cast<long>(2 + 2 * i), fds.begin() + static_cast<long>(4 + 2 * i));
+      } else {
+        ++i;
+      }
+    }
+  }
+}
+
+}  // namespace rd::test

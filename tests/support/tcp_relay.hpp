@@ -1,0 +1,47 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace rd::test {
+
+// A TCP relay on loopback between a viewer and a server, which a test can cut: every
+// connection through it is closed at once (both ways, mid-message) and nothing is
+// accepted until resume(), on the same port. Stands in for a network that drops out.
+class TcpRelay {
+ public:
+  explicit TcpRelay(std::uint16_t target_port);
+  ~TcpRelay();
+  TcpRelay(const TcpRelay&) = delete;
+  TcpRelay& operator=(const TcpRelay&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  void cut();     // close every connection and stop listening
+  void resume();  // listen again on the same port
+  int accepted() const { return accepted_.load(); }
+  std::uint64_t bytes_to_viewer() const { return to_viewer_.load(); }
+
+ private:
+  struct Pair {
+    int viewer = -1, server = -1;
+  };
+  void run();
+  void listen_on(std::uint16_t port);
+  void close_all();
+  void command(char c);
+
+  std::uint16_t target_;
+  std::uint16_t port_ = 0;
+  int listen_fd_ = -1;
+  int wake_[2] = {-1, -1};
+  std::vector<Pair> pairs_;  // relay thread only
+  std::mutex mu_;            // orders commands with their completion
+  std::atomic<int> accepted_{0};
+  std::atomic<std::uint64_t> to_viewer_{0};
+  std::atomic<int> done_{0};
+  std::thread thread_;
+};
+
+}  // namespace rd::test
