@@ -44,9 +44,22 @@ std::uint32_t keysym_for_nontext_key(SDL_Keycode k) {
   return 0;
 }
 
+void KeyTranslator::flush_right_alt() {
+  if (!right_alt_ || pressed_.count(*right_alt_)) return;
+  pressed_[*right_alt_] = right_alt_keysym_;
+  send_(right_alt_keysym_, true);
+}
+
 void KeyTranslator::key_down(const SDL_KeyboardEvent& e) {
   SDL_Scancode sc = e.keysym.scancode;
+  if ((e.keysym.sym == SDLK_RALT || e.keysym.sym == SDLK_MODE) && !e.repeat) {
+    right_alt_ = sc;  // AltGr or Alt: what comes next decides
+    right_alt_keysym_ = keysym_for_nontext_key(e.keysym.sym);
+    return;
+  }
+  if (right_alt_ && sc == *right_alt_) return;  // its auto-repeat
   if (std::uint32_t ks = keysym_for_nontext_key(e.keysym.sym)) {
+    flush_right_alt();
     pressed_[sc] = ks;
     send_(ks, true);
     return;
@@ -54,6 +67,7 @@ void KeyTranslator::key_down(const SDL_KeyboardEvent& e) {
   // With Ctrl, left Alt or Super held no text event follows: send the key's own
   // character (SDL keycodes of printable keys are their unshifted characters).
   if (e.keysym.mod & (KMOD_CTRL | KMOD_LALT | KMOD_GUI)) {
+    flush_right_alt();
     if (std::uint32_t ks = keysym_from_unicode(static_cast<char32_t>(e.keysym.sym))) {
       pressed_[sc] = ks;
       send_(ks, true);
@@ -61,13 +75,25 @@ void KeyTranslator::key_down(const SDL_KeyboardEvent& e) {
     return;
   }
   awaiting_text_ = sc;
+  awaiting_sym_ = e.keysym.sym;
 }
+
+namespace {
+// Whether a key typed its own character (maybe shifted): then a held right Alt did not
+// act as AltGr.
+bool types_own_character(char32_t cp, SDL_Keycode sym) {
+  if (sym <= 0 || sym >= 0x110000) return false;
+  auto lower = [](char32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+  return lower(cp) == lower(static_cast<char32_t>(sym));
+}
+}  // namespace
 
 void KeyTranslator::text_input(const char* utf8) {
   for (char32_t cp : utf8_decode(utf8)) {
     std::uint32_t ks = keysym_from_unicode(cp);
     if (!ks) continue;
     if (awaiting_text_) {
+      if (types_own_character(cp, awaiting_sym_)) flush_right_alt();
       // Held until the key's release, like any other key.
       pressed_[*awaiting_text_] = ks;
       awaiting_text_.reset();
@@ -82,6 +108,7 @@ void KeyTranslator::text_input(const char* utf8) {
 void KeyTranslator::key_up(const SDL_KeyboardEvent& e) {
   SDL_Scancode sc = e.keysym.scancode;
   if (awaiting_text_ == sc) awaiting_text_.reset();  // a dead key: no text came
+  if (right_alt_ == sc) right_alt_.reset();
   auto it = pressed_.find(sc);
   if (it == pressed_.end()) return;
   std::uint32_t ks = it->second;
@@ -93,6 +120,7 @@ void KeyTranslator::release_all() {
   for (const auto& [sc, ks] : pressed_) send_(ks, false);
   pressed_.clear();
   awaiting_text_.reset();
+  right_alt_.reset();
 }
 
 }  // namespace rd

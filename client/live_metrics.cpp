@@ -40,6 +40,16 @@ LiveMetrics::Now LiveMetrics::now(std::uint64_t at_us) const {
   return n;
 }
 
+void LiveMetrics::presented(std::uint32_t cost_us) {
+  std::lock_guard lk(mu_);
+  if (present_us_.size() < kMaxLatencies) present_us_.push_back(cost_us);
+}
+
+std::vector<std::uint32_t> LiveMetrics::present_costs() const {
+  std::lock_guard lk(mu_);
+  return present_us_;
+}
+
 std::vector<std::uint32_t> LiveMetrics::latencies() const {
   std::lock_guard lk(mu_);
   return all_latency_;

@@ -13,6 +13,7 @@ class LiveMetrics {
  public:
   void frame_done(std::uint64_t at_us, std::uint32_t decode_us, std::uint64_t ops_bytes, std::uint64_t pixel_bytes);
   void input_shown(std::uint32_t latency_us);
+  void presented(std::uint32_t cost_us);  // one present of the window: upload, draw, flip
 
   struct Now {
     double fps = 0;
@@ -24,6 +25,7 @@ class LiveMetrics {
   Now now(std::uint64_t at_us) const;
   // Every latency measured (up to a million), for the stats file.
   std::vector<std::uint32_t> latencies() const;
+  std::vector<std::uint32_t> present_costs() const;  // up to a million
 
  private:
   struct Frame {
@@ -37,6 +39,7 @@ class LiveMetrics {
   std::deque<Frame> frames_;
   std::deque<std::uint32_t> recent_latency_;
   std::vector<std::uint32_t> all_latency_;
+  std::vector<std::uint32_t> present_us_;
 };
 
 }  // namespace rd

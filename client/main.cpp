@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <csignal>
 #include <fstream>
 #include <unistd.h>
@@ -258,27 +260,36 @@ int main(int argc, char** argv) {
     else say("--request-size must look like 1024x768; ignored");
   }
 
+  // Probe input for latency measurements, on its own clock (the link is thread-safe).
+  std::atomic<bool> probing{o.probe_hz > 0 && !o.view_only};
+  std::thread probe;
+  if (probing) {
+    probe = std::thread([&] {
+      auto next = rd::Clock::now();
+      bool type_x = true;
+      std::mutex mu;
+      std::unique_lock lk(mu);
+      std::condition_variable never;
+      while (probing) {
+        // A key that changes the screen, then one that changes it back: each press and
+        // release is stamped and answered.
+        std::uint32_t ks = type_x ? 'x' : 0xff08;  // BackSpace
+        type_x = !type_x;
+        session->link().send_key(ks, true);
+        session->link().send_key(ks, false);
+        next += std::chrono::microseconds(static_cast<long long>(1e6 / o.probe_hz));
+        while (probing && rd::Clock::now() < next)  // checks the flag at least every 100 ms
+          never.wait_until(lk, std::min(next, rd::Clock::now() + std::chrono::milliseconds(100)));
+      }
+    });
+  }
+
   if (window) {
     window->run();
   } else {
     long live_seq = 0;
-    auto next_probe = rd::Clock::now();
-    bool probe_types_x = true;
     while (!store.finished() && !idle_exit() && !g_signalled) {
-      auto wake = rd::Clock::now() + std::chrono::milliseconds(20);
-      if (o.probe_hz > 0 && !o.view_only) {
-        if (rd::Clock::now() >= next_probe) {
-          // A key that changes the screen, then one that changes it back: each press and
-          // release is stamped and answered.
-          std::uint32_t ks = probe_types_x ? 'x' : 0xff08;  // BackSpace
-          probe_types_x = !probe_types_x;
-          session->link().send_key(ks, true);
-          session->link().send_key(ks, false);
-          next_probe += std::chrono::microseconds(static_cast<long long>(1e6 / o.probe_hz));
-        }
-        wake = std::min(wake, next_probe);
-      }
-      store.wait(wake);
+      store.wait(rd::Clock::now() + std::chrono::milliseconds(20));
       store.shown(store.take());  // headless: nothing to upload; what arrived counts as shown
       if (g_usr1.exchange(false) && !o.stats.empty()) {
         rd::Surface now = store.snapshot();
@@ -292,7 +303,10 @@ int main(int argc, char** argv) {
       }
     }
   }
+  probing = false;
+  if (probe.joinable()) probe.join();
   bool ended_by_server = store.finished();
+  const bool window_mode = window != nullptr;
   session->stop(!ended_by_server);
   store.set_listener(nullptr);
   if (window) {
@@ -340,6 +354,10 @@ int main(int argc, char** argv) {
                              {"p50", rd::percentile(lat, 50) / 1000.0},
                              {"p99", rd::percentile(lat, 99) / 1000.0},
                              {"max", rd::percentile(lat, 100) / 1000.0}};
+    if (window_mode) {
+      std::vector<std::uint32_t> pc = store.metrics().present_costs();
+      j["present_ms"] = {{"count", pc.size()}, {"p50", rd::percentile(pc, 50) / 1000.0}, {"p99", rd::percentile(pc, 99) / 1000.0}};
+    }
     try {
       rd::write_json_file(o.stats, j);
     } catch (const std::exception& e) {

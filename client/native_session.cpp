@@ -41,7 +41,13 @@ void NativeSession::run(FrameStore& store) {
     auto next = reconnect(store, why);
     if (!next) {
       std::lock_guard lk(conn_mu_);
-      store.finish(stopping_ ? std::string("closed by the user") : why, !stopping_);
+      if (stopping_) store.finish("closed by the user", false);
+      else if (opts_.reconnect_for.count() <= 0)
+        store.finish(why + "; start the viewer again (or give it --reconnect SECONDS to resume by itself)", true);
+      else
+        store.finish(why + "; gave up reconnecting after " + std::to_string(opts_.reconnect_for.count() / 1000) +
+                         " s: is the server still running?",
+                     true);
       return;
     }
     std::lock_guard lk(conn_mu_);

@@ -298,6 +298,7 @@ void SdlWindow::handle(const SDL_Event& ev) {
                         : ev.button.button == SDL_BUTTON_RIGHT ? 4 : 0;
       if (ev.type == SDL_MOUSEBUTTONDOWN) buttons_ |= bit;
       else buttons_ &= ~bit;
+      keys_.flush_modifiers();  // Alt+click means Alt on the remote side too
       // At the pointer's last position: SDL's X11 backend sometimes reports buttons at 0,0.
       link_.send_pointer(pointer_x_, pointer_y_, buttons_);
       break;
@@ -322,6 +323,8 @@ void SdlWindow::run() {
   const Uint64 period = freq / static_cast<Uint64>(hz);
   Uint64 next_present = 0;
   bool pending = true;  // the first frame, even if empty
+  SDL_RendererInfo info{};
+  const bool vsync = SDL_GetRendererInfo(renderer_, &info) == 0 && (info.flags & SDL_RENDERER_PRESENTVSYNC);
 
   while (!quit_) {
     Uint64 now = SDL_GetPerformanceCounter();
@@ -356,6 +359,7 @@ void SdlWindow::run() {
       needs_present_ = true;
     }
     if ((pending || needs_present_) && now >= next_present) {
+      std::uint64_t t0 = now_us();
       FrameStore::Update u;
       if (pending) {
         u = store_.take();
@@ -363,8 +367,11 @@ void SdlWindow::run() {
       }
       pending = needs_present_ = false;
       present();
+      store_.metrics().presented(static_cast<std::uint32_t>(now_us() - t0));
       store_.shown(u);  // the inputs these pixels answer are on the screen now
-      next_present = SDL_GetPerformanceCounter() + period;
+      // With vsync the present itself waits for the refresh; without, at most one present
+      // per refresh period, counted from its start so a slow present does not add to it.
+      next_present = vsync ? 0 : now + period;
     }
   }
   if (!opts_.view_only) keys_.release_all();

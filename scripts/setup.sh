@@ -18,9 +18,10 @@ RDISPLAY_PACKAGES=(
 )
 # What the tests start besides our own programs: a private X display and input for the
 # viewer window, real X programs to stream (xterm, x11-apps; xev and xclip watch input
-# and the clipboard), and the real VNC peers (viewers, servers, a browser for noVNC).
+# and the clipboard; setxkbmap and xmodmap set keyboard layouts; openbox is the window manager
+# that grants fullscreen), and the real VNC peers (viewers, servers, a browser for noVNC).
 RDISPLAY_TEST_PACKAGES=(
-  xvfb xdotool x11-apps xterm x11-utils xclip coreutils
+  xvfb xdotool x11-apps xterm x11-utils x11-xkb-utils x11-xserver-utils xkb-data openbox xclip coreutils
   vncsnapshot tigervnc-viewer tigervnc-standalone-server x11vnc chromium
 )
 RDISPLAY_PLAYWRIGHT=playwright-core@1.49.1
