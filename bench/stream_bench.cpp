@@ -99,6 +99,9 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
           {"encoder_tlp", sc.rfb ? 0.0 : s["encoder_pool"]["tlp"].get<double>()},
           {"decoder_tlp", sc.rfb ? 0.0 : v["decode_pool"]["tlp"].get<double>()},
           {"bit_exact", v["framebuffer_hash"] == s["surface_hash"]},
+          {"input_latency_p50_ms", v.contains("input_latency_ms") ? v["input_latency_ms"]["p50"].get<double>() : 0.0},
+          {"input_latency_p99_ms", v.contains("input_latency_ms") ? v["input_latency_ms"]["p99"].get<double>() : 0.0},
+          {"input_latency_count", v.contains("input_latency_ms") ? v["input_latency_ms"]["count"].get<double>() : 0.0},
           {"screenshot", base + "-viewer.png"}};
 }
 
@@ -128,6 +131,10 @@ int main(int argc, char** argv) {
       {"video-1080p-lossless", "video", "1920x1080", 60, video_frames, {}, "video-1080p-raw"},
       // Headroom: the app asks for more than 60 frames a second.
       {"video-1080p-jpeg-at-90", "video", "1920x1080", 90, video_frames * 3 / 2, {"--codec", "jpeg", "--quality", "80"}, ""},
+      // The viewer probes input latency for 10 s: the desktop standing still (its script
+      // done after one frame), then with its graph and notes animating at 30 fps.
+      {"latency-desktop-idle", "desktop", "1280x800", 30, 1, {"--probe-input", "20", "--exit-after", "10"}, ""},
+      {"latency-desktop-animated", "desktop", "1280x800", 30, 300, {"--probe-input", "20", "--exit-after", "10"}, ""},
       {"desktop-raw", "desktop", "1280x800", 30, 300, {"--codec", "raw"}, ""},
       {"desktop-lossless", "desktop", "1280x800", 30, 300, {}, "desktop-raw"},
       {"terminal-raw", "terminal", "1280x800", 30, 300, {"--codec", "raw"}, ""},
@@ -195,6 +202,18 @@ int main(int argc, char** argv) {
                 r["decode_p50_ms"].get<double>(), r["decode_p99_ms"].get<double>(), r["encoder_tlp"].get<double>(),
                 r["bit_exact"].get<bool>() ? "yes" : "no");
     std::fflush(stdout);
+  }
+  // Input-to-display latency (the viewer's probe types x and BackSpace, 20 a second),
+  // with the desktop app's script animating against the same app standing still.
+  if (done.count("latency-desktop-idle") && done.count("latency-desktop-animated")) {
+    const auto &idle = done["latency-desktop-idle"], &anim = done["latency-desktop-animated"];
+    std::printf("\n| input-to-display latency | inputs | p50 ms | p99 ms |\n|---|---:|---:|---:|\n");
+    for (const auto* r : {&idle, &anim})
+      std::printf("| %s | %.0f | %.2f | %.2f |\n", r->at("name").get<std::string>().c_str(), r->at("input_latency_count").get<double>(),
+                  r->at("input_latency_p50_ms").get<double>(), r->at("input_latency_p99_ms").get<double>());
+    std::printf("| animated / idle | | %.2f | %.2f |\n",
+                anim["input_latency_p50_ms"].get<double>() / std::max(0.001, idle["input_latency_p50_ms"].get<double>()),
+                anim["input_latency_p99_ms"].get<double>() / std::max(0.001, idle["input_latency_p99_ms"].get<double>()));
   }
   // Command encoding against pixels, from the enc-* rows above.
   bool header = false;

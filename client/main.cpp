@@ -58,6 +58,7 @@ struct Options {
   bool resize_remote = false;
   bool no_grab = false;
   double probe_hz = 0;
+  std::optional<double> exit_after_s;
 };
 
 // --scale: "fit", "1" (1:1) or a factor such as 1.5.
@@ -101,6 +102,8 @@ int main(int argc, char** argv) {
   cli.add_flag("--view-only", o.view_only, "send no keyboard or mouse input");
   cli.add_option("--exit-when-idle", o.exit_when_idle_ms, "exit 0 once updates arrived and then none for MS ms")
       ->check(CLI::Range(1, 86400000));
+  cli.add_option("--exit-after", o.exit_after_s, "exit 0 this many seconds after connecting (benchmarks)")
+      ->check(CLI::Range(0.001, 86400.0));
   cli.add_option("--screenshot", o.screenshot, "write the last frame received to this PNG file on exit");
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--threads", o.threads, "decode worker threads (0: one per core)")->check(CLI::Range(0, 64));
@@ -225,7 +228,9 @@ int main(int argc, char** argv) {
 
   rd::FrameStore store;
   store.reset(session->width(), session->height());  // black at the hello's size until frames come
+  const auto started = rd::Clock::now();
   auto idle_exit = [&] {
+    if (o.exit_after_s && rd::Clock::now() - started >= std::chrono::duration<double>(*o.exit_after_s)) return true;
     if (!o.exit_when_idle_ms) return false;
     auto last = store.last_frame_time();
     return last && rd::Clock::now() - *last >= std::chrono::milliseconds(*o.exit_when_idle_ms);

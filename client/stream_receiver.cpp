@@ -239,13 +239,15 @@ void StreamReceiver::receive_loop() {
       case MsgType::Error: {
         latch.wait();
         ErrorMsg e = decode_error(m.body);
-        store_.finish("the server reported an error: " + e.text, true);
+        store_.finish("the server reported an error: " + e.text + "; its log says more", true);
         return;
       }
       case MsgType::Bye: {
         latch.wait();
         Bye b = decode_bye(m.body);
-        store_.finish("the server closed the session" + (b.reason.empty() ? std::string() : ": " + b.reason), false);
+        store_.finish("the server closed the session" + (b.reason.empty() ? std::string() : ": " + b.reason) +
+                          "; connect again once it runs",
+                      false);
         return;
       }
       default:

@@ -1,17 +1,23 @@
 // The viewer's session features against a real server over loopback: input latency
 // stamps measured against the test's own clock, and reconnection through a relay that
 // cuts the connection mid-stream.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include "client/frame_store.hpp"
 #include "client/native_session.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/clock.hpp"
+#include "protocol/handshake.hpp"
 #include "tests/support/tcp_relay.hpp"
 #include "tests/support/viewer.hpp"
 
@@ -153,4 +159,121 @@ TEST_CASE("e2e reconnect: with --reconnect 0 a lost connection ends the viewer w
   REQUIRE(code);
   CHECK(*code == 1);
   CHECK(viewer.proc().err().find("connection lost") != std::string::npos);
+}
+
+namespace {
+
+// A one-shot TCP listener on loopback that answers the first connection with `reply`
+// (after reading whatever the client sent first) and closes it.
+class OneReplyServer {
+ public:
+  explicit OneReplyServer(Bytes reply) : reply_(std::move(reply)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd_, 1) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[4096];
+      [[maybe_unused]] auto n = ::recv(c, buf, sizeof buf, 0);
+      [[maybe_unused]] auto w = ::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
+      ::close(c);
+    });
+  }
+  ~OneReplyServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  Bytes reply_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// A loopback port with nothing listening on it.
+std::uint16_t closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct ViewerRun {
+  int code = -1;
+  std::string err;
+};
+
+ViewerRun run_viewer(const std::string& dir, const std::string& name, std::vector<std::string> args) {
+  args.insert(args.begin(), kViewerBin);
+  Process p(args, dir, name);
+  auto code = p.wait(30s);
+  REQUIRE_MESSAGE(code, name << " did not exit");
+  return {*code, p.err()};
+}
+
+std::size_t lines_of(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("e2e viewer errors: each failure is one line that says what happened and what to do") {
+  std::string dir = scratch_dir("e2e-viewer-errors");
+  SUBCASE("connection refused") {
+    auto r = run_viewer(dir, "refused", {"rdisplay://127.0.0.1:" + std::to_string(closed_port()), "--headless"});
+    CHECK(r.code == 3);
+    CHECK(lines_of(r.err) == 1);
+    CHECK(r.err.find("connection refused; is rdisplay-server running there") != std::string::npos);
+  }
+  SUBCASE("unknown host") {
+    auto r = run_viewer(dir, "unknown", {"rdisplay://no-such-host.invalid", "--headless"});
+    CHECK(r.code == 3);
+    CHECK(lines_of(r.err) == 1);
+    CHECK(r.err.find("unknown host; check the name") != std::string::npos);
+  }
+  SUBCASE("not an rdisplay server (a VNC server's banner)") {
+    OneReplyServer vnc(Bytes{'R', 'F', 'B', ' ', '0', '0', '3', '.', '0', '0', '8', '\n'});
+    auto r = run_viewer(dir, "notrd", {"rdisplay://127.0.0.1:" + std::to_string(vnc.port()), "--headless"});
+    CHECK(r.code == 3);
+    CHECK(lines_of(r.err) == 1);
+    CHECK(r.err.find("does not speak the rdisplay protocol") != std::string::npos);
+  }
+  SUBCASE("protocol version mismatch") {
+    ServerHello future;
+    future.version_major = kVersionMajor + 1;
+    future.width = future.height = 64;
+    OneReplyServer srv(encode(future));
+    auto r = run_viewer(dir, "version", {"rdisplay://127.0.0.1:" + std::to_string(srv.port()), "--headless"});
+    CHECK(r.code == 3);
+    CHECK(lines_of(r.err) == 1);
+    CHECK(r.err.find("update one of them") != std::string::npos);
+  }
+  SUBCASE("the server closed the session") {
+    ServerProcess server(dir, {"--app", "terminal", "--frames", "5"});
+    HeadlessViewer v(dir, "closed", server.url(), {});
+    REQUIRE(wait_until([&] { return v.poll_stats()["frames"].get<int>() > 0; }, 20s));
+    server.stop_and_read_stats();
+    auto code = v.proc().wait(20s);
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(lines_of(v.proc().err()) == 1);
+    CHECK(v.proc().err().find("the server closed the session") != std::string::npos);
+  }
 }
