@@ -190,3 +190,27 @@ TEST_CASE("e2e viewer window: 1:1, fit, fullscreen and HUD show the server's scr
     save_shot(*shot, dir, "viewer-hud.png");
   }
 }
+
+TEST_CASE("e2e viewer window: with --resize-remote, resizing the window resizes the X session to match, shown 1:1") {
+  std::string dir = scratch_dir("e2e-window-resize");
+  Xvfb x(dir, 1600, 1000);
+  ServerProcess server(dir, {"--geometry", "1024x768", "--", "xlogo"});
+  Process viewer({kViewerBin, server.url(), "--resize-remote"}, dir, "viewer", x.env());
+  std::string w = find_window(x, viewer, "^rdisplay - ");
+  REQUIRE(x.run({"xdotool", "windowsize", "--sync", w, "900", "640"}));
+  bool resized = wait_until([&] {
+    auto st = parse_json(server.poll_stats(), "stats");
+    return st["width"] == 900 && st["height"] == 640;
+  }, 20s);
+  CHECK_MESSAGE(resized, "the X session did not follow the window: " << server.poll_stats());
+  // The screen now fills the window at scale 1: the window's pixels are the session's.
+  std::optional<Surface> shot;
+  std::string session_hash;
+  CHECK(wait_until([&] {
+    session_hash = parse_json(server.poll_stats(), "stats")["surface_hash"];
+    shot = capture(x, w, dir + "/w.xwd");
+    return shot && shot->width() == 900 && shot->height() == 640 && shot->hash_hex() == session_hash;
+  }, 20s));
+  auto s = parse_json(server.stop_and_read_stats(), "server stats");
+  CHECK(s["x11"]["resizes"].get<int>() >= 1);
+}
