@@ -8,6 +8,7 @@
 #include <string>
 
 #include "client/connect_error.hpp"
+#include "client/message_channel.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
 
@@ -16,18 +17,18 @@ namespace rd {
 // The viewer's end of a native connection. Reads happen on one thread (the network
 // thread); send() may be called from any thread and is serialised, so input from the
 // main thread goes out at once, never behind frame data (which flows the other way).
-class NativeConnection {
+class NativeConnection : public MessageChannel {
  public:
   // Connects and completes the handshake, or throws ConnectError.
   NativeConnection(const std::string& host, std::uint16_t port, const ClientHello& hello,
                    std::chrono::milliseconds timeout);
-  ~NativeConnection();
+  ~NativeConnection() override;
 
-  const ServerHello& server_hello() const { return server_hello_; }
+  const ServerHello& server_hello() const override { return server_hello_; }
   // Blocks for the next message. Throws DecodeError on a malformed stream and
   // std::system_error when the connection ends.
-  RawMessage read();
-  void send(const Bytes& msg);
+  RawMessage read() override;
+  void send(const Bytes& msg) override;
 
   // Unblocks a pending read (from any thread); further reads and sends fail.
   void shutdown();

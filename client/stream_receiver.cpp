@@ -6,6 +6,8 @@
 #include <mutex>
 #include <utility>
 
+#include <asio/error.hpp>
+
 #include "codecs/op_batch.hpp"
 #include "codecs/raster.hpp"
 #include "codecs/tile_grid.hpp"
@@ -14,7 +16,7 @@
 
 namespace rd {
 
-StreamReceiver::StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes,
+StreamReceiver::StreamReceiver(MessageChannel& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes,
                                TileCacheStore* tiles, ReceiverStats& stats, InputStamps* stamps, bool resumed)
     : conn_(conn),
       pool_(pool),

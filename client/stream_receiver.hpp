@@ -5,7 +5,7 @@
 
 #include "client/frame_store.hpp"
 #include "client/input_stamps.hpp"
-#include "client/native_connection.hpp"
+#include "client/message_channel.hpp"
 #include "codecs/glyph_cache.hpp"
 #include "codecs/op_raster.hpp"
 #include "codecs/tile_cache.hpp"
@@ -36,7 +36,7 @@ class StreamReceiver {
   // `tiles`: the tile cache when the server granted it, else nullptr. `stats` add up
   // over the connections of one session. `resumed`: this connection replaces a lost one
   // and the presenter still shows the old screen, which the first frame replaces whole.
-  StreamReceiver(NativeConnection& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes,
+  StreamReceiver(MessageChannel& conn, WorkerPool& pool, FrameStore& store, std::size_t glyph_cache_bytes,
                  TileCacheStore* tiles, ReceiverStats& stats, InputStamps* stamps, bool resumed);
   enum class End {
     Finished,  // the server ended the session, or the stream was unusable: in the FrameStore
@@ -47,7 +47,7 @@ class StreamReceiver {
 
  private:
   void receive_loop();
-  NativeConnection& conn_;
+  MessageChannel& conn_;
   WorkerPool& pool_;
   FrameStore& store_;
   Surface decoded_;

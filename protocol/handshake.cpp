@@ -105,6 +105,8 @@ ServerHello decode_server_hello(ByteView body) {
   h.max_message = r.u32("hello max message");
   h.session_name = r.str16("hello session name");
   if (h.width == 0 || h.height == 0) throw DecodeError("hello with an empty screen");
+  if (h.width > kMaxScreenSide || h.height > kMaxScreenSide)
+    throw DecodeError("hello with a screen over " + std::to_string(kMaxScreenSide) + " pixels a side");
   return h;
 }
 

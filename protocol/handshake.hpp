@@ -47,6 +47,10 @@ struct ClientHello {
   std::string name;                                // the viewer's name, for logs
 };
 
+// The largest screen side either end accepts (hello, Resize): a hostile server cannot make
+// a viewer allocate more than 8192 x 8192 x 4 bytes (256 MiB) for its screen.
+constexpr int kMaxScreenSide = 8192;
+
 struct ServerHello {
   std::uint16_t version_major = kVersionMajor;
   std::uint16_t version_minor = kVersionMinor;

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "protocol/handshake.hpp"
+
 namespace rd {
 
 namespace {
@@ -297,6 +299,8 @@ Resize decode_resize(ByteView body) {
   m.w = r.u16("Resize width");
   m.h = r.u16("Resize height");
   if (m.w == 0 || m.h == 0) throw DecodeError("Resize to an empty screen");
+  if (m.w > kMaxScreenSide || m.h > kMaxScreenSide)
+    throw DecodeError("Resize to over " + std::to_string(kMaxScreenSide) + " pixels a side");
   return m;
 }
 

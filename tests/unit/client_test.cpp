@@ -1,9 +1,17 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <system_error>
 #include <vector>
 
 #include "client/input_stamps.hpp"
 #include "client/keymap.hpp"
+#include "client/frame_store.hpp"
+#include "client/message_channel.hpp"
+#include "client/stream_receiver.hpp"
+#include "codecs/tile_cache.hpp"
+#include "common/worker_pool.hpp"
 #include "client/live_metrics.hpp"
 #include "client/viewport.hpp"
 #include "common/clock.hpp"
@@ -252,4 +260,43 @@ TEST_CASE("input stamps: ids increase, each answers once; live metrics give rece
   CHECK(f.decode_ms == doctest::Approx(3));
   CHECK(f.ops_share == doctest::Approx(0.15));
   CHECK(m.now(2700000).fps == 0);  // a second later, nothing recent
+}
+
+TEST_CASE("viewer stream seeds: the fuzz corpus's server streams play through the real receiver to their goodbye") {
+  namespace fs = std::filesystem;
+  int played = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(RDISPLAY_SOURCE_DIR) / "tests/fuzz/corpus/viewer_stream")) {
+    if (e.path().filename().string().size() > 16) continue;  // seeds have app names; found inputs have hashes
+    std::ifstream in(e.path(), std::ios::binary);
+    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    struct Channel : MessageChannel {
+      ServerHello hello;
+      MessageParser parser{1 << 22};
+      const ServerHello& server_hello() const override { return hello; }
+      RawMessage read() override {
+        if (auto m = parser.next()) return std::move(*m);
+        throw std::system_error(std::make_error_code(std::errc::connection_reset));
+      }
+      void send(const Bytes&) override {}
+    } ch;
+    ch.hello.width = 128;
+    ch.hello.height = 80;
+    ch.hello.capabilities = kCapsV1;
+    ch.parser.feed(data);
+    WorkerPool pool(2);
+    FrameStore store;
+    TileCacheStore tiles(1 << 20);
+    ReceiverStats stats;
+    StreamReceiver r(ch, pool, store, 64 * 1024, &tiles, stats, nullptr, false);
+    CAPTURE(e.path().string());
+    CHECK(r.run() == StreamReceiver::End::Finished);
+    CHECK_MESSAGE(store.finish_reason().find("seed over") != std::string::npos, store.finish_reason());
+    CHECK(stats.frames == 4);
+    CHECK(stats.cache_refs == 1);
+    CHECK(stats.copies == 1);
+    CHECK(stats.ops > 0);
+    CHECK(store.snapshot().width() == 100);
+    ++played;
+  }
+  CHECK(played == 4);
 }
