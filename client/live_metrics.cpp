@@ -1,6 +1,6 @@
 #include "client/live_metrics.hpp"
 
-#include "client/percentile.hpp"
+#include "common/percentile.hpp"
 
 namespace rd {
 

@@ -17,7 +17,7 @@
 #include "client/native_connection.hpp"
 #include "client/native_session.hpp"
 #include "client/rfb_session.hpp"
-#include "client/percentile.hpp"
+#include "common/percentile.hpp"
 #include "client/png_file.hpp"
 #include "client/sdl_window.hpp"
 #include "client/target.hpp"

@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "client/connect_error.hpp"
-#include "client/percentile.hpp"
+#include "common/percentile.hpp"
 #include "common/printf_line.hpp"
 #include "protocol/keysym.hpp"
 

@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "client/percentile.hpp"
+#include "common/percentile.hpp"
 #include "client/stream_receiver.hpp"
 
 namespace rd {

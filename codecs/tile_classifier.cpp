@@ -60,6 +60,9 @@ std::optional<EncodedTile> encode_chosen(TileCodec chosen, const PixelView& v, i
   TileCodec known = TileCodec::Raw;  // Raw: no winner known, measure
   if ((try_zstd || try_jpeg) && policy.memory)
     if (auto w = policy.memory->winner(x, y)) known = *w;
+  // A winner remembered under other rules (JPEG, while this is a lossless refresh of a
+  // lossy viewer's tile) is no answer here: measure again.
+  if ((known == TileCodec::Jpeg && !try_jpeg) || (known == TileCodec::Zstd && !try_zstd)) known = TileCodec::Raw;
   if (known == TileCodec::Zstd || known == TileCodec::Jpeg) {
     policy.memory->used(x, y);
     return EncodedTile{known, encode_tile(known, v, params)};

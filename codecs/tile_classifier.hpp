@@ -20,6 +20,8 @@ struct CodecPolicy {
   // The viewer's tile cache as the server mirrors it, read-only while encoding; none:
   // the viewer has no cache.
   std::shared_ptr<const TileCacheModel> tile_cache = nullptr;
+  // Encoded tiles shared with the server's other viewers (none: encode every time).
+  std::shared_ptr<class EncodeCache> shared_encodes = nullptr;
 };
 
 // The colour of v when every pixel has it.

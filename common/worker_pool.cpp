@@ -25,10 +25,10 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
-void WorkerPool::submit(std::function<void()> job) {
+void WorkerPool::submit(std::function<void()> job, bool urgent) {
   {
     std::lock_guard lk(mu_);
-    jobs_.push_back(std::move(job));
+    (urgent ? urgent_ : jobs_).push_back(std::move(job));
   }
   cv_.notify_one();
 }
@@ -38,10 +38,11 @@ void WorkerPool::run() {
     std::function<void()> job;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [this] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping and drained
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+      cv_.wait(lk, [this] { return stopping_ || !jobs_.empty() || !urgent_.empty(); });
+      auto& q = !urgent_.empty() ? urgent_ : jobs_;
+      if (q.empty()) return;  // stopping and drained
+      job = std::move(q.front());
+      q.pop_front();
     }
     meter_.worker_started();
     job();

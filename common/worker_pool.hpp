@@ -21,7 +21,9 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  void submit(std::function<void()> job);
+  // Urgent jobs run before every job that is not (in their own FIFO order): the work of
+  // an update that answers a viewer's input does not wait behind bulk encoding.
+  void submit(std::function<void()> job, bool urgent = false);
   int size() const { return static_cast<int>(threads_.size()); }
   TlpMeter::Report tlp() const { return meter_.report(); }
 
@@ -32,7 +34,7 @@ class WorkerPool {
   void run();
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
+  std::deque<std::function<void()>> jobs_, urgent_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   TlpMeter meter_;

@@ -60,6 +60,7 @@ enum class ErrorCode : std::uint16_t {
   ShuttingDown = 6,
   Internal = 7,
   HandshakeTimeout = 8,
+  Busy = 9,  // the server takes no more viewers (or handshakes) now
 };
 
 // ---- server -> viewer ----

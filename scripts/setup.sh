@@ -24,6 +24,8 @@ RDISPLAY_TEST_PACKAGES=(
   xvfb xdotool x11-apps xterm x11-utils x11-xkb-utils x11-xserver-utils xkb-data openbox xclip coreutils
   vncsnapshot tigervnc-viewer tigervnc-standalone-server x11vnc chromium
 )
+# The fuzzing stage of the tests: clang's libFuzzer (tests/fuzz/, CMakePresets.json "fuzz").
+RDISPLAY_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
 RDISPLAY_PLAYWRIGHT=playwright-core@1.49.1
 
 rdisplay_install() {

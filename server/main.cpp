@@ -38,6 +38,7 @@ struct Options {
   std::string geometry = "1280x800";
   int threads = 0;
   int window = 2;
+  int max_viewers = 256;
   std::string scroll_detection = "on";
   std::string tile_cache = "on";
   int lossless_refresh_ms = 400;
@@ -91,6 +92,8 @@ int main(int argc, char** argv) {
   cli.add_option("--geometry", o.geometry, "screen size WxH")->capture_default_str();
   cli.add_option("--threads", o.threads, "encoder worker threads (0: one per core)")->check(CLI::Range(0, 64));
   cli.add_option("--window", o.window, "frames a viewer may have unacknowledged")->check(CLI::Range(1, 16))->capture_default_str();
+  cli.add_option("--max-viewers", o.max_viewers, "native connections at once; more are refused with Busy")
+      ->check(CLI::Range(1, 4096))->capture_default_str();
   cli.add_option("--scroll-detection", o.scroll_detection, "pixel viewers: send scrolls found in the pixels as copies")
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   cli.add_option("--tile-cache", o.tile_cache, "send tiles a viewer's cache holds as references to it")
@@ -191,6 +194,7 @@ int main(int argc, char** argv) {
   cfg.listen_address = o.listen;
   cfg.port = static_cast<std::uint16_t>(o.port ? *o.port : 7400 + o.display);
   cfg.window = o.window;
+  cfg.max_viewers = o.max_viewers;
   cfg.scroll_detection = o.scroll_detection == "on";
   cfg.tile_cache = o.tile_cache == "on";
   cfg.lossless_refresh = std::chrono::milliseconds(o.lossless_refresh_ms);
@@ -309,6 +313,8 @@ int main(int argc, char** argv) {
     nlohmann::json viewers = nlohmann::json::array();
     for (const auto& v : server->stats()) viewers.push_back(rd::viewer_stats_json(v));
     j["viewers"] = viewers;
+    j["encode_cache"] = {{"hits", server->encode_cache().hits()}, {"misses", server->encode_cache().misses()}};
+    j["connections"] = {{"total", server->connections()}, {"live", server->live_viewers()}, {"refused_busy", server->refused_busy()}};
     if (rfb) {
       nlohmann::json clients = nlohmann::json::array();
       for (const auto& c : rfb->stats())

@@ -1,7 +1,10 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "codecs/encode_cache.hpp"
 
 namespace rd {
 
@@ -12,6 +15,11 @@ struct NativeServerConfig {
   // the pipe busy on loopback; a larger window hides more latency on long links.
   int window = 2;
   std::chrono::milliseconds handshake_timeout{10000};
+  // Connections at once (viewers and handshakes); more are refused with Busy. Handshakes
+  // have their own, smaller cap, so connections that never finish theirs (slowloris)
+  // cannot keep real viewers out.
+  int max_viewers = 256;
+  int max_handshakes = 64;
   std::chrono::milliseconds ping_interval{5000};
   // A viewer whose socket accepts nothing for this long is disconnected.
   std::chrono::milliseconds write_timeout{60000};
@@ -22,6 +30,9 @@ struct NativeServerConfig {
   // Lossy viewers: what they hold lossy is sent again exactly once it has not changed
   // for this long (0: never), so an idle screen ends exact.
   std::chrono::milliseconds lossless_refresh{400};
+  // Encoded tiles shared by all viewers (NativeServer makes one when none is given).
+  std::shared_ptr<EncodeCache> encode_cache;
+  static constexpr std::size_t kEncodeCacheBytes = 8u << 20;  // a few frames: viewers share while in step
 };
 
 }  // namespace rd

@@ -28,6 +28,9 @@ class NativeServer {
   // On the I/O thread.
   std::vector<ViewerStats> stats();
   std::size_t live_viewers() const { return live_.size(); }
+  std::uint64_t refused_busy() const { return refused_busy_; }
+  const EncodeCache& encode_cache() const { return *config_.encode_cache; }
+  std::uint64_t connections() const { return static_cast<std::uint64_t>(next_id_ - 1); }
 
  private:
   void accept();
@@ -40,6 +43,10 @@ class NativeServer {
   int next_id_ = 1;
   std::map<int, std::shared_ptr<ViewerConnection>> live_;
   std::vector<ViewerStats> gone_;
+  std::uint64_t refused_busy_ = 0;
+  static constexpr std::size_t kGoneKept = 256;
+  std::uint64_t gone_dropped_ = 0;
+  void refuse_busy(asio::ip::tcp::socket socket, const std::string& why);
   std::atomic<bool> wake_pending_{false};
 };
 

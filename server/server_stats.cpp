@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/percentile.hpp"
+
 
 namespace rd {
 
@@ -23,6 +25,9 @@ nlohmann::json viewer_stats_json(const ViewerStats& v) {
                       {"frames_acked", v.frames_acked},
                       {"input_events", v.input_events},
                       {"input_answers", v.input_answers},
+                      {"input_answer_ms", {{"count", v.input_answer_us.size()},
+                                           {"p50", percentile(v.input_answer_us, 50) / 1000.0},
+                                           {"p99", percentile(v.input_answer_us, 99) / 1000.0}}},
                       {"queued_bytes_peak", v.queued_bytes_peak},
                       {"codecs", codecs},
                       {"ops_bytes", v.ops_bytes},

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "codecs/encode_cache.hpp"
+
 namespace rd {
 
 std::vector<RunSnapshot> snapshot_changed_tiles(const Surface& s, const TileGrid& grid,
@@ -66,8 +68,18 @@ std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& p
     PixelView v = tile_view(a, b - a);
     EncodedRect e;
     e.rect = {run.rect.x + a * kTileSize, run.rect.y, v.w, v.h};
-    auto enc = encode_chosen(codec[static_cast<std::size_t>(a)], v, e.rect.x, e.rect.y, policy, params);
-    if (!enc) return false;
+    const TileCodec chosen = codec[static_cast<std::size_t>(a)];
+    std::optional<EncodedTile> enc;
+    std::uint64_t shared_key = 0;
+    if (policy.shared_encodes && chosen != TileCodec::Solid) {
+      shared_key = EncodeCache::key(v, chosen, policy, params);
+      enc = policy.shared_encodes->find(shared_key);
+    }
+    if (!enc) {
+      enc = encode_chosen(chosen, v, e.rect.x, e.rect.y, policy, params);
+      if (!enc) return false;
+      if (shared_key) policy.shared_encodes->insert(shared_key, *enc);
+    }
     e.codec = enc->codec;
     e.payload = std::move(enc->payload);
     // What the viewer will hold exactly (not solid: that costs less than a reference).

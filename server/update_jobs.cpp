@@ -137,7 +137,7 @@ void finish_ops(const std::shared_ptr<Shared>& sh) {
 }  // namespace
 
 void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecPolicy policy, EncodeParams params,
-                         UpdateDone done) {
+                         UpdateDone done, bool urgent) {
   struct Px {
     std::vector<RunSnapshot> runs;
     std::shared_ptr<EncodedUpdate> out = std::make_shared<EncodedUpdate>();
@@ -174,12 +174,12 @@ void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecP
         px->out->encode_us = px->us;
         px->done(px->out);
       }
-    });
+    }, urgent);
 }
 
 void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
-                              EncodeParams params, UpdateDone done) {
-  pool.submit([&pool, held, detect, policy, params, done = std::move(done)]() mutable {
+                              EncodeParams params, UpdateDone done, bool urgent) {
+  pool.submit([&pool, held, detect, policy, params, urgent, done = std::move(done)]() mutable {
     std::uint64_t t0 = now_us();
     HeldScreen::Update plan;
     try {
@@ -201,13 +201,13 @@ void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held
       done(u);
     };
     if (plan.runs.empty()) return finish(std::make_shared<EncodedUpdate>());  // copies only, or nothing
-    encode_pixels_async(pool, std::move(plan.runs), policy, params, std::move(finish));
-  });
+    encode_pixels_async(pool, std::move(plan.runs), policy, params, std::move(finish), urgent);
+  }, urgent);
 }
 
 void encode_ops_async(WorkerPool& pool, std::vector<RunSnapshot> runs, std::optional<std::vector<LoggedOpPtr>> pending,
                       GridGeometry grid, std::shared_ptr<GlyphCacheModel> mirror, CodecPolicy policy, EncodeParams params,
-                      OpsJobConfig cfg, UpdateDone done) {
+                      OpsJobConfig cfg, UpdateDone done, bool urgent) {
   auto sh = std::make_shared<Shared>();
   sh->runs = std::move(runs);
   sh->pending = std::move(pending);
@@ -221,7 +221,7 @@ void encode_ops_async(WorkerPool& pool, std::vector<RunSnapshot> runs, std::opti
   sh->run_us.assign(sh->runs.size(), 0);
   // First job: the ops' costs per tile (this compresses images once), then pixel
   // estimates, in parallel, for the runs where ops might not win.
-  pool.submit([sh, &pool] {
+  pool.submit([sh, &pool, urgent] {
     std::uint64_t t0 = now_us();
     std::vector<std::size_t> to_estimate;
     try {
@@ -262,8 +262,8 @@ void encode_ops_async(WorkerPool& pool, std::vector<RunSnapshot> runs, std::opti
         sh->run_us[r] = now_us() - t1;
         sh->us += sh->run_us[r];
         if (--sh->remaining == 0) finish_ops(sh);
-      });
-  });
+      }, urgent);
+  }, urgent);
 }
 
 }  // namespace rd

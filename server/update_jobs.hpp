@@ -32,15 +32,16 @@ struct EncodedUpdate {
 using UpdateDone = std::function<void(std::shared_ptr<EncodedUpdate>)>;
 
 // Pixels only: one pool job per run. `done` runs on the worker that finishes last.
+// `urgent`: the update answers a viewer's input; its jobs go ahead in the pool.
 void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecPolicy policy, EncodeParams params,
-                         UpdateDone done);
+                         UpdateDone done, bool urgent = false);
 
 class HeldScreen;
 // Pixels for a viewer whose screen the server keeps (HeldScreen): one job plans the
 // update (scroll detection when `detect`, then the tiles that still differ), then the
 // runs are encoded in parallel as above.
 void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
-                              EncodeParams params, UpdateDone done);
+                              EncodeParams params, UpdateDone done, bool urgent = false);
 
 struct OpsJobConfig {
   PlanMode mode = PlanMode::PreferOps;
@@ -54,6 +55,6 @@ struct OpsJobConfig {
 // only this viewer's jobs touch, one update at a time.
 void encode_ops_async(WorkerPool& pool, std::vector<RunSnapshot> runs, std::optional<std::vector<LoggedOpPtr>> pending,
                       GridGeometry grid, std::shared_ptr<GlyphCacheModel> mirror, CodecPolicy policy, EncodeParams params,
-                      OpsJobConfig cfg, UpdateDone done);
+                      OpsJobConfig cfg, UpdateDone done, bool urgent = false);
 
 }  // namespace rd

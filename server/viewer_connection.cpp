@@ -1,5 +1,7 @@
 #include "server/viewer_connection.hpp"
 
+#include "server/log_budget.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -37,10 +39,23 @@ ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session
   stats_.peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+namespace {
+// Lines about connections that never became viewers (handshakes that fail or time out,
+// hang-ups): a flood of them must not flood the log. Every viewer that streamed is
+// logged in full. The I/O thread is the only user.
+bool log_unstreamed_allowed() {
+  static LogBudget budget(20);
+  std::uint64_t suppressed = 0;
+  bool ok = budget.allow(&suppressed);
+  if (suppressed) spdlog::warn("{} lines about failed or dropped connections were left out in the last second", suppressed);
+  return ok;
+}
+}  // namespace
+
 void ViewerConnection::start() {
   asio::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);  // input echo must not wait for Nagle
-  spdlog::info("viewer {} connected from {}", stats_.id, stats_.peer);
+  if (log_unstreamed_allowed()) spdlog::info("viewer {} connected from {}", stats_.id, stats_.peer);
   handshake_timer_.expires_after(config_.handshake_timeout);
   handshake_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
     if (!e && self->state_ == State::Hello)
@@ -200,6 +215,7 @@ void ViewerConnection::handle_hello(ByteView body) {
   policy_.decodable = hello.codecs & kAllCodecs;
   if (hello.forced_codec != kAnyCodec) policy_.forced = static_cast<TileCodec>(hello.forced_codec);
   policy_.memory = std::make_shared<CostMemory>();
+  policy_.shared_encodes = config_.encode_cache;
   encoding_mode_ = n.encoding;
   // Ops replay on top of what the viewer holds, so its pixels must be exact: command
   // encoding is lossless. `auto` follows the viewer's quality.
@@ -242,6 +258,7 @@ void ViewerConnection::handle_hello(ByteView body) {
   session_.viewer_joined(encoding_mode_ != Encoding::Pixels);
   joined_ = true;
   state_ = State::Streaming;
+  streamed_ = true;
   handshake_timer_.cancel();
   spdlog::info("viewer {} ({}): {} encoding, quality {}, codecs 0x{:x}", stats_.id,
                hello.name.empty() ? "unnamed" : hello.name, stats_.encoding, hello.quality, policy_.decodable);
@@ -299,6 +316,7 @@ void ViewerConnection::maybe_send_update() {
     const std::uint64_t applied = session_.inputs_applied_locked();
     while (!stamps_waiting_.empty() && stamps_waiting_.front().serial <= applied) {
       frame_input_ids_.push_back(stamps_waiting_.front().id);
+      frame_input_received_us_.push_back(stamps_waiting_.front().received_us);
       stamps_waiting_.pop_front();
     }
     // The pixels and the op log position are taken together: the snapshot shows the
@@ -330,14 +348,19 @@ void ViewerConnection::maybe_send_update() {
   auto done = [self](std::shared_ptr<EncodedUpdate> u) {
     asio::post(self->socket_.get_executor(), [self, u] { self->on_encoded(u); });
   };
+  // The updates of a viewer in use (input in the last second) go ahead of bulk encoding
+  // in the pool: not only the one answering the input, since that one may have to wait
+  // for the viewer's update already being encoded.
+  const bool urgent = !frame_input_ids_.empty() || now_us() - last_input_us_ < kInteractiveUs;
   if (held_) {
-    encode_held_pixels_async(pool_, held_, true, policy_, params_, std::move(done));
+    encode_held_pixels_async(pool_, held_, true, policy_, params_, std::move(done), urgent);
   } else if (encoding_mode_ == Encoding::Pixels) {
-    encode_pixels_async(pool_, std::move(runs), policy_, params_, std::move(done));
+    encode_pixels_async(pool_, std::move(runs), policy_, params_, std::move(done), urgent);
   } else {
     OpsJobConfig cfg;
     cfg.mode = encoding_mode_ == Encoding::Auto ? PlanMode::Cheapest : PlanMode::PreferOps;
-    encode_ops_async(pool_, std::move(runs), std::move(pending), geometry, glyph_mirror_, policy_, params_, cfg, std::move(done));
+    encode_ops_async(pool_, std::move(runs), std::move(pending), geometry, glyph_mirror_, policy_, params_, cfg, std::move(done),
+                     urgent);
   }
 }
 
@@ -411,6 +434,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
     if (!msgs.empty()) parts.push_back(std::move(msgs));
   }
   parts.push_back(encode(FrameEnd{seq, std::exchange(frame_input_ids_, {})}));
+  note_answered();
   stats_.encode_us += u->encode_us;
   ++stats_.frames;
   ++stats_.updates_by_kind[static_cast<std::size_t>(u->kind)];
@@ -422,10 +446,18 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
 
 void ViewerConnection::note_input(const InputStamp& stamp, std::uint64_t serial) {
   ++stats_.input_events;
+  last_input_us_ = now_us();
   if (stamp.id == 0) return;
   // A viewer that stamps input faster than frames answer it must not grow this forever.
   if (stamps_waiting_.size() >= kMaxStampsWaiting) stamps_waiting_.pop_front();
-  stamps_waiting_.push_back({stamp.id, serial});
+  stamps_waiting_.push_back({stamp.id, serial, now_us()});
+}
+
+void ViewerConnection::note_answered() {
+  std::uint64_t t = now_us();
+  for (std::uint64_t r : frame_input_received_us_)
+    if (stats_.input_answer_us.size() < ViewerStats::kMaxSamples) stats_.input_answer_us.push_back(static_cast<std::uint32_t>(t - r));
+  frame_input_received_us_.clear();
 }
 
 void ViewerConnection::send_input_answer() {
@@ -436,6 +468,7 @@ void ViewerConnection::send_input_answer() {
   std::vector<Bytes> parts;
   parts.push_back(encode(FrameBegin{seq, now_us()}));
   parts.push_back(encode(FrameEnd{seq, std::exchange(frame_input_ids_, {})}));
+  note_answered();
   ++stats_.input_answers;
   queue(std::move(parts));
 }
@@ -503,7 +536,8 @@ void ViewerConnection::schedule_ping() {
 
 void ViewerConnection::fail(ErrorCode code, const std::string& why) {
   if (state_ == State::Closed || state_ == State::Closing) return;
-  spdlog::warn("viewer {} ({}): {}; closing the connection", stats_.id, stats_.peer, why);
+  if (state_ != State::Hello || log_unstreamed_allowed())
+    spdlog::warn("viewer {} ({}): {}; closing the connection", stats_.id, stats_.peer, why);
   // Frames not yet on the wire are dropped; the one being written must finish first
   // or the Error would land in the middle of it.
   if (writing_) {
@@ -576,7 +610,7 @@ void ViewerConnection::close(const std::string& reason) {
   socket_.close(ec);
   out_.clear();
   queued_bytes_ = 0;
-  spdlog::info("viewer {} disconnected: {}", stats_.id, reason);
+  if (streamed_ || log_unstreamed_allowed()) spdlog::info("viewer {} disconnected: {}", stats_.id, reason);
   if (on_closed_) on_closed_(stats());
 }
 

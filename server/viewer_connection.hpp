@@ -35,6 +35,8 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   void say_goodbye(const std::string& reason, std::chrono::milliseconds grace);
   ViewerStats stats();  // on the I/O thread
   int id() const { return stats_.id; }
+  bool in_handshake() const { return state_ == State::Hello; }
+  bool awaits_input_answer() const { return !stamps_waiting_.empty(); }
 
  private:
   enum class State { Hello, Streaming, Closing, Closed };
@@ -68,6 +70,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   const NativeServerConfig& config_;
   ClosedFn on_closed_;
   State state_ = State::Hello;
+  bool streamed_ = false;  // got past the handshake (its end is always logged)
 
   std::array<std::uint8_t, kHeaderSize> header_buf_{};
   Bytes body_buf_;
@@ -98,12 +101,17 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   struct StampWaiting {
     std::uint32_t id = 0;
     std::uint64_t serial = 0;
+    std::uint64_t received_us = 0;
   };
   static constexpr std::size_t kMaxStampsWaiting = 4096;
   std::deque<StampWaiting> stamps_waiting_;
   std::vector<std::uint32_t> frame_input_ids_;
+  std::vector<std::uint64_t> frame_input_received_us_;  // when each of those ids arrived
   void note_input(const InputStamp& stamp, std::uint64_t serial);
   void send_input_answer();
+  void note_answered();
+  std::uint64_t last_input_us_ = 0;
+  static constexpr std::uint64_t kInteractiveUs = 1'000'000;  // the frame being queued answers frame_input_ids_: server-side latency
   std::vector<Rect> pending_doubt_;  // refreshes asked for while an update was being planned
 
   // Update state.

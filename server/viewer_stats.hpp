@@ -2,6 +2,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "protocol/messages.hpp"
 
@@ -20,6 +21,10 @@ struct ViewerStats {
   std::uint64_t frames_acked = 0;
   std::uint64_t input_events = 0;
   std::uint64_t input_answers = 0;  // empty frames sent only to answer stamped input
+  // Server side of input latency: from a stamped input's arrival to the queueing of the
+  // frame that answers it (up to kMaxSamples).
+  std::vector<std::uint32_t> input_answer_us;
+  static constexpr std::size_t kMaxSamples = 100000;
   std::uint64_t queued_bytes_peak = 0;  // largest backlog of unsent bytes held for this viewer
   std::array<std::uint64_t, kTileCodecCount> rects_by_codec{};
   std::array<std::uint64_t, kTileCodecCount> bytes_by_codec{};

@@ -280,7 +280,7 @@ TEST_CASE("codec choice: solid, photo-like to JPEG only when lossy, forced codec
   CHECK(count_colors(photo.view(), 10) == 11);
 }
 
-TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is smaller, remembered per position") {
+TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is smaller, remembered per position, never lossy for a refresh") {
   // A noisy gradient of under 256 colours, like a frame of video: lossless coding pays
   // for the noise, JPEG does not.
   Surface smooth(64, 64);
@@ -342,6 +342,16 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
   // ...which finds the palette better and remembers that instead.
   CHECK(encode_chosen(TileCodec::Palette, ui.view(), 128, 64, remembering, params)->codec == TileCodec::Palette);
   CHECK(remembering.memory->winner(128, 64) == TileCodec::Palette);
+
+  // The same viewer's lossless refresh of a place where JPEG won is never JPEG (it would
+  // leave the tile lossy and be refreshed again and again).
+  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 256, 64, remembering, params)->codec == TileCodec::Jpeg);
+  CodecPolicy refresh = remembering;
+  refresh.lossy = false;
+  auto r = encode_chosen(TileCodec::Palette, smooth.view(), 256, 64, refresh, params);
+  REQUIRE(r);
+  CHECK(r->codec != TileCodec::Jpeg);
+  CHECK(r->payload.size() == smallest_lossless(smooth));
 }
 
 TEST_CASE("rasterizer: fills, lines, masks and copies are exact and clipped") {
