@@ -18,6 +18,7 @@
 #include "client/native_session.hpp"
 #include "client/rfb_session.hpp"
 #include "common/percentile.hpp"
+#include "client/password_prompt.hpp"
 #include "client/png_file.hpp"
 #include "client/sdl_window.hpp"
 #include "client/target.hpp"
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
   cli.add_option("--screenshot", o.screenshot, "write the last frame received to this PNG file on exit");
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--threads", o.threads, "decode worker threads (0: one per core)")->check(CLI::Range(0, 64));
-  cli.add_option("--password-file", o.password_file, "vnc://: the password is the file's first line (else you are asked)");
+  cli.add_option("--password-file", o.password_file, "the password is the file's first line (else you are asked, in a terminal)");
   cli.add_option("--vnc-encodings", o.vnc_encodings, "vnc://: RFB encodings to offer, best first, e.g. \"zrle raw\"");
   cli.add_option("--send-clipboard", o.send_clipboard, "put this text on the remote clipboard once connected");
   cli.add_option("--request-size", o.request_size, "ask the server for this screen size (WxH) once connected");
@@ -209,8 +210,21 @@ int main(int argc, char** argv) {
         }
       }
       hello.name = o.headless ? "rdisplay-viewer (headless)" : "rdisplay-viewer";
+      // The password, when the server asks: from --password-file, else asked once on the
+      // terminal and kept for reconnections.
+      auto known = std::make_shared<std::optional<std::string>>();
+      if (!password.empty()) *known = password;
+      const bool can_prompt = !o.headless && ::isatty(0);
+      no.password = [known, can_prompt, where]() -> std::optional<std::string> {
+        if (!*known && can_prompt) {
+          std::string typed = rd::prompt_password(where);
+          if (!typed.empty()) *known = typed;
+        }
+        return *known;
+      };
       auto conn = std::make_unique<rd::NativeConnection>(target.host, target.port, hello,
-                                                         std::chrono::milliseconds(o.connect_timeout_ms));
+                                                         std::chrono::milliseconds(o.connect_timeout_ms), no.password);
+      if (conn->view_only()) say("view-only access: the server shows the session but ignores your input");
       const rd::ServerHello& sh = conn->server_hello();
       if (sh.encoding != hello.encoding)
         say(std::string("the server offers ") + rd::encoding_name(sh.encoding) + " encoding, not " + o.encoding + "; using it");

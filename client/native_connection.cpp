@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/auth_crypto.hpp"
 #include "protocol/messages.hpp"
 
 namespace rd {
@@ -28,7 +29,7 @@ std::string describe_connect_error(const std::string& host, std::uint16_t port, 
 }  // namespace
 
 NativeConnection::NativeConnection(const std::string& host, std::uint16_t port, const ClientHello& hello,
-                                   std::chrono::milliseconds timeout)
+                                   std::chrono::milliseconds timeout, const PasswordSource& password)
     : socket_(io_), rbuf_(256 * 1024) {
   asio::ip::tcp::resolver resolver(io_);
   asio::error_code ec;
@@ -61,8 +62,30 @@ NativeConnection::NativeConnection(const std::string& host, std::uint16_t port, 
     throw ConnectError("connected to " + host + ":" + std::to_string(port) + " but it does not speak the rdisplay protocol (" +
                        e.what() + ")");
   }
+  if (m.type == static_cast<std::uint8_t>(MsgType::AuthChallenge)) {
+    AuthChallenge c;
+    try {
+      c = decode_auth_challenge(m.body);
+    } catch (const DecodeError& e) {
+      throw ConnectError(std::string("the server's password challenge is malformed: ") + e.what());
+    }
+    std::optional<std::string> pw = password ? password() : std::nullopt;
+    if (!pw) throw ConnectError("the server asks for a password; give it with --password-file FILE (or run in a terminal to be asked)");
+    // The password itself never goes on the wire: only its HMAC over a fresh nonce.
+    Bytes msg = auth_message(c);
+    AuthResponse r;
+    r.mac = hmac_sha256(*pw, msg.data(), msg.size());
+    send(encode(r));
+    try {
+      m = read();
+    } catch (const std::system_error& e) {
+      throw ConnectError("the server closed the connection after the password (" + e.code().message() + ")");
+    }
+  }
   if (m.type == static_cast<std::uint8_t>(MsgType::Error)) {
     ErrorMsg err = decode_error(m.body);
+    if (err.code == ErrorCode::AuthFailed) throw ConnectError(err.text + "; check the password (--password-file)");
+    if (err.code == ErrorCode::Busy) throw ConnectError("the server is busy: " + err.text);
     throw ConnectError("the server refused the connection: " + err.text);
   }
   if (m.type != static_cast<std::uint8_t>(MsgType::ServerHello))

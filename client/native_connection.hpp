@@ -2,6 +2,7 @@
 #include <asio.hpp>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -19,12 +20,16 @@ namespace rd {
 // main thread goes out at once, never behind frame data (which flows the other way).
 class NativeConnection : public MessageChannel {
  public:
-  // Connects and completes the handshake, or throws ConnectError.
+  // Asked for the password when the server sends a challenge; nothing: the viewer has none.
+  using PasswordSource = std::function<std::optional<std::string>()>;
+  // Connects and completes the handshake (answering a password challenge), or throws
+  // ConnectError.
   NativeConnection(const std::string& host, std::uint16_t port, const ClientHello& hello,
-                   std::chrono::milliseconds timeout);
+                   std::chrono::milliseconds timeout, const PasswordSource& password = {});
   ~NativeConnection() override;
 
   const ServerHello& server_hello() const override { return server_hello_; }
+  bool view_only() const { return (server_hello_.capabilities & kCapViewOnly) != 0; }
   // Blocks for the next message. Throws DecodeError on a malformed stream and
   // std::system_error when the connection ends.
   RawMessage read() override;

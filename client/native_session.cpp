@@ -78,7 +78,7 @@ std::unique_ptr<NativeConnection> NativeSession::reconnect(FrameStore& store, co
       if (stopping_) return nullptr;
     }
     try {
-      auto c = std::make_unique<NativeConnection>(opts_.host, opts_.port, opts_.hello, opts_.connect_timeout);
+      auto c = std::make_unique<NativeConnection>(opts_.host, opts_.port, opts_.hello, opts_.connect_timeout, opts_.password);
       const ServerHello& h = c->server_hello();
       if (h.encoding != hello_.encoding || h.capabilities != hello_.capabilities) {
         // Another server now listens there (or the same one, restarted differently).
@@ -142,7 +142,7 @@ std::uint64_t NativeSession::bytes_sent() const {
 template <class Msg>
 void NativeSession::send_input(Msg m) {
   std::lock_guard lk(conn_mu_);
-  if (stopping_) return;
+  if (stopping_ || conn_->view_only()) return;  // the server would ignore it
   m.stamp = stamps_.next();
   // Input never throws: a broken connection is the network thread's to notice.
   try {
@@ -168,6 +168,7 @@ void NativeSession::send_wheel(int x, int y, int dx, int dy) {
 void NativeSession::send_clipboard(const std::string& utf8) {
   if (!(hello_.capabilities & kCapClipboard)) return;
   std::lock_guard lk(conn_mu_);
+  if (conn_->view_only()) return;
   try {
     conn_->send(encode(ClipboardText{utf8}));
   } catch (const std::exception&) {

@@ -28,6 +28,8 @@ struct NativeSessionOptions {
   std::string tile_cache_file;
   // How long to keep trying to reconnect after the connection broke (0: do not).
   std::chrono::milliseconds reconnect_for{0};
+  // The password, when the server asks (reconnections ask again).
+  NativeConnection::PasswordSource password;
 };
 
 // An rdisplay server: the connection, the network thread and the decode pool. When the

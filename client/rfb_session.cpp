@@ -1,5 +1,7 @@
 #include "client/rfb_session.hpp"
 
+#include "client/password_prompt.hpp"
+
 #include <linux/tcp.h>  // the kernel's tcp_info: glibc's lacks tcpi_bytes_received
 #include <netinet/in.h>
 #include <rfb/rfbclient.h>
@@ -37,25 +39,6 @@ void client_log(const char* fmt, ...) {
   if (g_log.size() < 16384) g_log += line + "\n";
 }
 
-std::string prompt_password(const std::string& where) {
-  FILE* tty = std::fopen("/dev/tty", "r+");
-  if (!tty) return {};
-  std::fprintf(tty, "Password for %s: ", where.c_str());
-  std::fflush(tty);
-  termios old{}, quiet{};
-  tcgetattr(fileno(tty), &old);
-  quiet = old;
-  quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
-  tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-  char line[256] = {};
-  if (!std::fgets(line, sizeof line, tty)) line[0] = 0;
-  tcsetattr(fileno(tty), TCSAFLUSH, &old);
-  std::fprintf(tty, "\n");
-  std::fclose(tty);
-  std::string p(line);
-  while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
-  return p;
-}
 
 }  // namespace
 
@@ -76,7 +59,8 @@ RfbSession::RfbSession(RfbOptions opts) : opts_(std::move(opts)) {
   cl_->canHandleNewFBSize = TRUE;
   cl_->appData.useRemoteCursor = TRUE;
   cl_->appData.shareDesktop = TRUE;
-  if (!opts_.encodings.empty()) cl_->appData.encodingsString = strdup(opts_.encodings.c_str());
+  // libvncclient keeps the pointer and never frees it: it points into opts_.
+  if (!opts_.encodings.empty()) cl_->appData.encodingsString = opts_.encodings.c_str();
   if (opts_.quality < 100) {
     cl_->appData.enableJPEG = TRUE;
     cl_->appData.qualityLevel = std::clamp(opts_.quality / 10, 0, 9);

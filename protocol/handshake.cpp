@@ -134,4 +134,44 @@ Negotiated negotiate(const ClientHello& hello, std::uint32_t server_caps) {
   return n;
 }
 
+Bytes encode(const AuthChallenge& c) {
+  return build_message(MsgType::AuthChallenge, [&](ByteWriter& w) {
+    w.u8(c.method);
+    for (std::uint8_t b : c.nonce) w.u8(b);
+  });
+}
+
+Bytes encode(const AuthResponse& r) {
+  return build_message(MsgType::AuthResponse, [&](ByteWriter& w) {
+    for (std::uint8_t b : r.mac) w.u8(b);
+  });
+}
+
+AuthChallenge decode_auth_challenge(ByteView body) {
+  ByteReader r(body);
+  AuthChallenge c;
+  c.method = r.u8("AuthChallenge method");
+  if (c.method != kAuthHmacSha256)
+    throw DecodeError("AuthChallenge of unknown method " + std::to_string(c.method) + "; update the viewer");
+  ByteView n = r.bytes(kAuthNonceSize, "AuthChallenge nonce");
+  std::copy(n.begin(), n.end(), c.nonce.begin());
+  return c;
+}
+
+AuthResponse decode_auth_response(ByteView body) {
+  ByteReader r(body);
+  AuthResponse a;
+  ByteView m = r.bytes(kAuthMacSize, "AuthResponse MAC");
+  std::copy(m.begin(), m.end(), a.mac.begin());
+  return a;
+}
+
+Bytes auth_message(const AuthChallenge& c) {
+  constexpr std::size_t n = sizeof kAuthContext - 1;
+  Bytes m(n + c.nonce.size());
+  std::memcpy(m.data(), kAuthContext, n);
+  std::memcpy(m.data() + n, c.nonce.data(), c.nonce.size());
+  return m;
+}
+
 }  // namespace rd

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -19,6 +20,7 @@ enum Capability : std::uint32_t {
   kCapClipboard = 1u << 3,  // Clipboard messages both ways
   kCapCopyRect = 1u << 4,   // CopyRect messages (scrolls and moves found in the pixels)
   kCapTileCache = 1u << 5,  // the tile cache: TileUpdate store flag, CacheRef, CacheAnnounce
+  kCapViewOnly = 1u << 6,   // granted only: the password given is a view-only one, input is ignored
 };
 constexpr std::uint32_t kCapsV1 = kCapCursor | kCapResize | kCapPing | kCapClipboard | kCapCopyRect | kCapTileCache;
 
@@ -78,5 +80,26 @@ struct Negotiated {
   Encoding encoding = Encoding::Pixels;
 };
 Negotiated negotiate(const ClientHello& hello, std::uint32_t server_caps);
+
+// Password authentication (docs/protocol.md, "Authentication"): the server answers a
+// ClientHello with a challenge; the viewer proves it knows a password without sending
+// it: HMAC-SHA256 keyed with the password over kAuthContext followed by the nonce.
+constexpr std::uint8_t kAuthHmacSha256 = 1;
+constexpr std::size_t kAuthNonceSize = 32, kAuthMacSize = 32;
+constexpr char kAuthContext[] = "rdisplay-auth-1";
+
+struct AuthChallenge {
+  std::uint8_t method = kAuthHmacSha256;
+  std::array<std::uint8_t, kAuthNonceSize> nonce{};
+};
+struct AuthResponse {
+  std::array<std::uint8_t, kAuthMacSize> mac{};
+};
+Bytes encode(const AuthChallenge&);
+Bytes encode(const AuthResponse&);
+AuthChallenge decode_auth_challenge(ByteView body);  // rejects unknown methods
+AuthResponse decode_auth_response(ByteView body);
+// What HMAC-SHA256 is computed over: the context string, then the nonce.
+Bytes auth_message(const AuthChallenge& c);
 
 }  // namespace rd

@@ -34,6 +34,8 @@ const char* msg_type_name(std::uint8_t type) {
   switch (static_cast<MsgType>(type)) {
     case MsgType::ClientHello: return "ClientHello";
     case MsgType::ServerHello: return "ServerHello";
+    case MsgType::AuthChallenge: return "AuthChallenge";
+    case MsgType::AuthResponse: return "AuthResponse";
     case MsgType::FrameBegin: return "FrameBegin";
     case MsgType::TileUpdate: return "TileUpdate";
     case MsgType::FrameEnd: return "FrameEnd";

@@ -13,6 +13,8 @@ namespace rd {
 enum class MsgType : std::uint8_t {
   ClientHello = 0x01,
   ServerHello = 0x02,
+  AuthChallenge = 0x03,  // server -> viewer, instead of ServerHello when a password is needed
+  AuthResponse = 0x04,   // viewer -> server
   // server -> viewer
   FrameBegin = 0x10,
   TileUpdate = 0x11,

@@ -13,7 +13,7 @@ RDISPLAY_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libzstd-dev libturbojpeg0-dev libxxhash-dev libfreetype-dev fonts-dejavu-core libpng-dev
   libsdl2-dev libasio-dev libcli11-dev libspdlog-dev nlohmann-json3-dev doctest-dev
-  libvncserver-dev novnc
+  libvncserver-dev novnc libssl-dev
   libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxrandr-dev xvfb
 )
 # What the tests start besides our own programs: a private X display and input for the

@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   cli.add_option("--rfb-port", o.rfb_port, "RFB (VNC) port; default 5900+N, 0 turns RFB off, auto picks a free one");
   cli.add_option("--web-port", o.web_port, "serve the noVNC browser client on this port (auto picks a free one)");
   cli.add_option("--password-file", o.password_file,
-                 "VNC passwords for RFB viewers: one per line; lines after __BEGIN_VIEWONLY__ are view-only");
+                 "passwords, one per line; lines after __BEGIN_VIEWONLY__ are view-only (native and RFB viewers)");
   auto* x11_opt = cli.add_option("--x11", o.x11, "stream an existing X display, e.g. :0");
   cli.add_flag("--no-shm", o.no_shm, "X: capture with XGetImage, not shared memory (for X servers that refuse XShm oddly)");
   cli.add_flag("--keep-session", o.keep_session, "with a command: keep serving its X display after it exits");
@@ -142,9 +142,19 @@ int main(int argc, char** argv) {
     asio::ip::make_address(o.listen, ec);
     if (ec) return fail("--listen " + o.listen + " is not an IP address");
   }
-  if (!is_loopback(o.listen) && !o.insecure)
+  // Passwords for both fronts: native viewers answer a challenge, VNC viewers use VNC auth.
+  std::vector<std::string> passwords, view_only_passwords;
+  if (!o.password_file.empty()) {
+    try {
+      rd::read_password_file(o.password_file, passwords, view_only_passwords);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    if (passwords.empty() && view_only_passwords.empty()) return fail(o.password_file + " holds no password");
+  }
+  if (!is_loopback(o.listen) && passwords.empty() && view_only_passwords.empty() && !o.insecure)
     return fail("refusing to listen on " + o.listen +
-                " without authentication (not implemented yet); use a loopback address, an SSH tunnel, or --insecure");
+                " without authentication; give --password-file FILE, use a loopback address or an SSH tunnel, or pass --insecure");
 
   // The source: a built-in app, an X display, or a command on a private Xvfb.
   bool x_mode = !o.x11.empty() || !o.command.empty();
@@ -195,6 +205,8 @@ int main(int argc, char** argv) {
   cfg.port = static_cast<std::uint16_t>(o.port ? *o.port : 7400 + o.display);
   cfg.window = o.window;
   cfg.max_viewers = o.max_viewers;
+  cfg.passwords = passwords;
+  cfg.view_only_passwords = view_only_passwords;
   cfg.scroll_detection = o.scroll_detection == "on";
   cfg.tile_cache = o.tile_cache == "on";
   cfg.lossless_refresh = std::chrono::milliseconds(o.lossless_refresh_ms);
@@ -216,22 +228,15 @@ int main(int argc, char** argv) {
     rc.listen_address = o.listen;
     rc.port = rfb_port;
     rc.desktop_name = "rdisplay: " + o.app;
-    if (!o.password_file.empty()) {
-      try {
-        rd::read_password_file(o.password_file, rc.passwords, rc.view_only_passwords);
-      } catch (const std::exception& e) {
-        return fail(e.what());
-      }
-      for (const auto& pw : rc.passwords)
-        if (pw.size() > 8) spdlog::warn("VNC authentication uses only the first 8 characters of a password");
-    }
+    rc.passwords = passwords;
+    rc.view_only_passwords = view_only_passwords;
+    for (const auto& pw : rc.passwords)
+      if (pw.size() > 8) spdlog::warn("VNC authentication uses only the first 8 characters of a password (native viewers: all of it)");
     try {
       rfb = std::make_unique<rd::RfbFront>(session, rc);
     } catch (const std::exception& e) {
       return fail(e.what());
     }
-  } else if (!o.password_file.empty()) {
-    return fail("--password-file is for the RFB front, which --rfb-port 0 turned off");
   }
   std::unique_ptr<rd::WebFront> web;
   if (!o.web_port.empty()) {

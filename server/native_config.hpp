@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "codecs/encode_cache.hpp"
+#include "server/auth_throttle.hpp"
 
 namespace rd {
 
@@ -30,6 +32,10 @@ struct NativeServerConfig {
   // Lossy viewers: what they hold lossy is sent again exactly once it has not changed
   // for this long (0: never), so an idle screen ends exact.
   std::chrono::milliseconds lossless_refresh{400};
+  // Password authentication (both empty: none). View-only passwords let a viewer watch
+  // but not type, point or set the clipboard.
+  std::vector<std::string> passwords, view_only_passwords;
+  std::shared_ptr<AuthThrottle> throttle;  // NativeServer makes one when none is given
   // Encoded tiles shared by all viewers (NativeServer makes one when none is given).
   std::shared_ptr<EncodeCache> encode_cache;
   static constexpr std::size_t kEncodeCacheBytes = 8u << 20;  // a few frames: viewers share while in step

@@ -10,6 +10,7 @@ namespace rd {
 
 NativeServer::NativeServer(asio::io_context& io, Session& session, WorkerPool& pool, NativeServerConfig config)
     : io_(io), session_(session), pool_(pool), config_(std::move(config)), acceptor_(io) {
+  if (!config_.throttle) config_.throttle = std::make_shared<AuthThrottle>();
   if (!config_.encode_cache) config_.encode_cache = std::make_shared<EncodeCache>(NativeServerConfig::kEncodeCacheBytes);
   port_ = listen_on(acceptor_, config_.listen_address, config_.port);
   accept();

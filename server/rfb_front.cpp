@@ -1,5 +1,7 @@
 #include "server/rfb_front.hpp"
 
+#include "server/auth_throttle.hpp"
+
 #include <arpa/inet.h>
 #include <rfb/rfb.h>
 #include <spdlog/spdlog.h>
@@ -39,8 +41,6 @@ void rfb_err(const char* fmt, ...) {
 }
 
 // Throttling of failed VNC authentication, per client address.
-constexpr int kFreeFailures = 3;
-constexpr auto kMaxBlock = std::chrono::seconds(60);
 
 std::string latin1_from_utf8(const std::string& utf8) {
   std::string out;
@@ -88,7 +88,7 @@ struct RfbFront::Impl {
   mutable std::mutex clients_mu;
   int next_id = 1;
   std::map<int, RfbClientStats> client_stats;
-  std::map<std::string, std::pair<int, std::chrono::steady_clock::time_point>> failures;  // host -> (count, blocked until)
+  AuthThrottle throttle;
   std::atomic<std::uint64_t> failed_auth{0};
   std::vector<char*> passwd_list;
 
@@ -136,35 +136,24 @@ struct RfbFront::Impl {
   static rfbBool check_password(rfbClientPtr cl, const char* response, int len) {
     Impl* im = of(cl);
     std::string host = cl->host ? cl->host : "?";
-    auto now = std::chrono::steady_clock::now();
-    {
-      std::lock_guard lk(im->clients_mu);
-      auto it = im->failures.find(host);
-      if (it != im->failures.end() && it->second.second > now) {
-        ++im->failed_auth;
-        spdlog::warn("rfb: authentication from {} refused: too many failures, blocked for {} s more", host,
-                     std::chrono::duration_cast<std::chrono::seconds>(it->second.second - now).count() + 1);
-        return FALSE;
-      }
+    if (long wait = im->throttle.blocked_for(host)) {
+      ++im->failed_auth;
+      spdlog::warn("rfb: authentication from {} refused: too many failures, blocked for {} s more", host, wait);
+      return FALSE;
     }
     rfbBool ok = rfbCheckPasswordByList(cl, response, len);
-    std::lock_guard lk(im->clients_mu);
-    auto& f = im->failures[host];
     if (ok) {
-      f = {0, now};
+      im->throttle.succeeded(host);
+      std::lock_guard lk(im->clients_mu);
       if (Client* c = client(cl)) c->stats->view_only = cl->viewOnly;
       return TRUE;
     }
     ++im->failed_auth;
-    ++f.first;
-    if (f.first >= kFreeFailures) {
-      auto block = std::min<std::chrono::seconds>(kMaxBlock, std::chrono::seconds(2 << std::min(f.first - kFreeFailures, 5)));
-      f.second = now + block;
-      spdlog::warn("rfb: wrong password from {} ({} failures): further attempts refused for {} s", host, f.first,
-                   block.count());
-    } else {
-      spdlog::warn("rfb: wrong password from {} ({} failures)", host, f.first);
-    }
+    auto [count, block] = im->throttle.failed(host);
+    if (block.count() > 0)
+      spdlog::warn("rfb: wrong password from {} ({} failures): further attempts refused for {} s", host, count, block.count());
+    else
+      spdlog::warn("rfb: wrong password from {} ({} failures)", host, count);
     return FALSE;
   }
 

@@ -25,6 +25,8 @@ nlohmann::json viewer_stats_json(const ViewerStats& v) {
                       {"frames_acked", v.frames_acked},
                       {"input_events", v.input_events},
                       {"input_answers", v.input_answers},
+                      {"auth_failures", v.auth_failures},
+                      {"view_only", v.view_only},
                       {"input_answer_ms", {{"count", v.input_answer_us.size()},
                                            {"p50", percentile(v.input_answer_us, 50) / 1000.0},
                                            {"p99", percentile(v.input_answer_us, 99) / 1000.0}}},

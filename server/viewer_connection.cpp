@@ -2,6 +2,8 @@
 
 #include "server/log_budget.hpp"
 
+#include "common/auth_crypto.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -60,6 +62,9 @@ void ViewerConnection::start() {
   handshake_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
     if (!e && self->state_ == State::Hello)
       self->fail(ErrorCode::HandshakeTimeout, "no hello within " + std::to_string(self->config_.handshake_timeout.count()) + " ms");
+    else if (!e && self->state_ == State::Auth)
+      self->fail(ErrorCode::HandshakeTimeout, "no answer to the password challenge within " +
+                                                  std::to_string(self->config_.handshake_timeout.count()) + " ms");
   });
   read_header();
 }
@@ -107,7 +112,8 @@ void ViewerConnection::read_body(Header h) {
                        self->fail(ErrorCode::Malformed, std::string("malformed ") + msg_type_name(h.type) + ": " + e.what());
                        return;
                      }
-                     if (self->state_ == State::Hello || self->state_ == State::Streaming) self->read_header();
+                     if (self->state_ == State::Hello || self->state_ == State::Auth || self->state_ == State::Streaming)
+                       self->read_header();
                    });
 }
 
@@ -118,20 +124,38 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
                                              " (" + msg_type_name(type) + ")");
     return handle_hello(body);
   }
+  if (state_ == State::Auth) {
+    if (type != static_cast<std::uint8_t>(MsgType::AuthResponse))
+      return fail(ErrorCode::Unexpected, std::string("expected AuthResponse, got message type ") + std::to_string(type) + " (" +
+                                             msg_type_name(type) + ")");
+    return handle_auth(body);
+  }
   InputSink* sink = session_.input_sink();
   switch (static_cast<MsgType>(type)) {
     case MsgType::Key: {
       auto k = decode_key(body);
+      if (view_only_) {  // counted, never delivered
+        ++stats_.input_events;
+        return;
+      }
       note_input(k.stamp, session_.deliver_input([&](InputSink& s) { s.on_key(k); }));
       return;
     }
     case MsgType::Pointer: {
       auto p = decode_pointer(body);
+      if (view_only_) {  // counted, never delivered
+        ++stats_.input_events;
+        return;
+      }
       note_input(p.stamp, session_.deliver_input([&](InputSink& s) { s.on_pointer(p); }));
       return;
     }
     case MsgType::Wheel: {
       auto w = decode_wheel(body);
+      if (view_only_) {  // counted, never delivered
+        ++stats_.input_events;
+        return;
+      }
       note_input(w.stamp, session_.deliver_input([&](InputSink& s) { s.on_wheel(w); }));
       return;
     }
@@ -173,7 +197,7 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
     }
     case MsgType::ResizeRequest: {
       auto r = decode_resize_request(body);
-      if (sink) sink->on_resize_request(r.w, r.h);
+      if (sink && !view_only_) sink->on_resize_request(r.w, r.h);
       return;
     }
     case MsgType::Pong: {
@@ -184,6 +208,7 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
     case MsgType::Clipboard: {
       auto c = decode_clipboard(body);
       if (!(caps_ & kCapClipboard)) return fail(ErrorCode::Unexpected, "Clipboard without the clipboard capability");
+      if (view_only_) return;  // a view-only viewer changes nothing, the clipboard included
       sent_clipboard_epoch_ = session_.clipboard().epoch + 1;  // its own text does not come back
       session_.set_clipboard(std::move(c.utf8), stats_.id);
       return;
@@ -210,7 +235,48 @@ void ViewerConnection::handle_hello(ByteView body) {
   if (hello.max_message < kMinViewerMaxMessage)
     return fail(ErrorCode::Unexpected, "viewer accepts messages of at most " + std::to_string(hello.max_message) +
                                            " bytes; at least " + std::to_string(kMinViewerMaxMessage) + " are needed");
+  if (!config_.passwords.empty() || !config_.view_only_passwords.empty()) {
+    pending_hello_ = hello;
+    pending_negotiated_ = n;
+    random_bytes(challenge_.nonce.data(), challenge_.nonce.size());
+    state_ = State::Auth;
+    queue(encode(challenge_));
+    return;
+  }
+  complete_hello(hello, n);
+}
+
+void ViewerConnection::handle_auth(ByteView body) {
+  AuthResponse r = decode_auth_response(body);
+  const std::string host = stats_.peer.substr(0, stats_.peer.rfind(':'));
+  if (long wait = config_.throttle->blocked_for(host)) {
+    ++stats_.auth_failures;
+    return fail(ErrorCode::AuthFailed, "too many wrong passwords from " + host + "; try again in " + std::to_string(wait) + " s");
+  }
+  // Every password is tried, each comparison in constant time: how long this takes says
+  // nothing about which one (if any) came close.
+  const Bytes msg = auth_message(challenge_);
+  bool full = false, view = false;
+  for (const std::string& pw : config_.passwords)
+    full |= constant_time_equal(hmac_sha256(pw, msg.data(), msg.size()).data(), r.mac.data(), r.mac.size());
+  for (const std::string& pw : config_.view_only_passwords)
+    view |= constant_time_equal(hmac_sha256(pw, msg.data(), msg.size()).data(), r.mac.data(), r.mac.size());
+  if (!full && !view) {
+    ++stats_.auth_failures;
+    auto [count, block] = config_.throttle->failed(host);
+    return fail(ErrorCode::AuthFailed, block.count() > 0 ? "wrong password (" + std::to_string(count) + " in a row from " + host +
+                                                               "; further attempts refused for " + std::to_string(block.count()) + " s)"
+                                                         : "wrong password");
+  }
+  config_.throttle->succeeded(host);
+  view_only_ = !full;
+  stats_.view_only = view_only_;
+  complete_hello(pending_hello_, pending_negotiated_);
+}
+
+void ViewerConnection::complete_hello(const ClientHello& hello, const Negotiated& n) {
   caps_ = n.capabilities;
+  if (view_only_) caps_ |= kCapViewOnly;
   max_out_message_ = hello.max_message;
   policy_.decodable = hello.codecs & kAllCodecs;
   if (hello.forced_codec != kAnyCodec) policy_.forced = static_cast<TileCodec>(hello.forced_codec);
@@ -536,7 +602,7 @@ void ViewerConnection::schedule_ping() {
 
 void ViewerConnection::fail(ErrorCode code, const std::string& why) {
   if (state_ == State::Closed || state_ == State::Closing) return;
-  if (state_ != State::Hello || log_unstreamed_allowed())
+  if (streamed_ || log_unstreamed_allowed())
     spdlog::warn("viewer {} ({}): {}; closing the connection", stats_.id, stats_.peer, why);
   // Frames not yet on the wire are dropped; the one being written must finish first
   // or the Error would land in the middle of it.
@@ -560,7 +626,7 @@ void ViewerConnection::fail(ErrorCode code, const std::string& why) {
 
 void ViewerConnection::say_goodbye(const std::string& reason, std::chrono::milliseconds grace) {
   if (state_ != State::Streaming) {
-    if (state_ == State::Hello) close(reason);
+    if (state_ == State::Hello || state_ == State::Auth) close(reason);
     return;
   }
   goodbye_ = reason;

@@ -10,6 +10,7 @@
 #include "codecs/tile_classifier.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/worker_pool.hpp"
+#include "protocol/handshake.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
 #include "server/native_config.hpp"
@@ -35,16 +36,18 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   void say_goodbye(const std::string& reason, std::chrono::milliseconds grace);
   ViewerStats stats();  // on the I/O thread
   int id() const { return stats_.id; }
-  bool in_handshake() const { return state_ == State::Hello; }
+  bool in_handshake() const { return state_ == State::Hello || state_ == State::Auth; }
   bool awaits_input_answer() const { return !stamps_waiting_.empty(); }
 
  private:
-  enum class State { Hello, Streaming, Closing, Closed };
+  enum class State { Hello, Auth, Streaming, Closing, Closed };
 
   void read_header();
   void read_body(Header h);
   void handle(std::uint8_t type, std::uint8_t flags, ByteView body);
   void handle_hello(ByteView body);
+  void handle_auth(ByteView body);
+  void complete_hello(const ClientHello& hello, const Negotiated& n);
   void fail(ErrorCode code, const std::string& why);  // Error to the viewer, log, close
   void close(const std::string& reason);
 
@@ -70,7 +73,13 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   const NativeServerConfig& config_;
   ClosedFn on_closed_;
   State state_ = State::Hello;
-  bool streamed_ = false;  // got past the handshake (its end is always logged)
+  bool streamed_ = false;
+  // Password authentication: the hello waiting for the answer to the challenge, and
+  // whether the password given allows input.
+  ClientHello pending_hello_;
+  Negotiated pending_negotiated_;
+  AuthChallenge challenge_;
+  bool view_only_ = false;  // got past the handshake (its end is always logged)
 
   std::array<std::uint8_t, kHeaderSize> header_buf_{};
   Bytes body_buf_;

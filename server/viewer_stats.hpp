@@ -20,7 +20,9 @@ struct ViewerStats {
   std::uint64_t frames = 0;
   std::uint64_t frames_acked = 0;
   std::uint64_t input_events = 0;
-  std::uint64_t input_answers = 0;  // empty frames sent only to answer stamped input
+  std::uint64_t input_answers = 0;
+  std::uint64_t auth_failures = 0;
+  bool view_only = false;  // authenticated with a view-only password: input ignored  // empty frames sent only to answer stamped input
   // Server side of input latency: from a stamped input's arrival to the queueing of the
   // frame that answers it (up to kMaxSamples).
   std::vector<std::uint32_t> input_answer_us;

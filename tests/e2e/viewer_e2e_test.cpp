@@ -11,13 +11,16 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "client/frame_store.hpp"
 #include "client/native_session.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/clock.hpp"
+#include "common/auth_crypto.hpp"
 #include "protocol/handshake.hpp"
+#include "tests/support/raw_client.hpp"
 #include "tests/support/tcp_relay.hpp"
 #include "tests/support/viewer.hpp"
 
@@ -275,5 +278,84 @@ TEST_CASE("e2e viewer errors: each failure is one line that says what happened a
     CHECK(*code == 0);
     CHECK(lines_of(v.proc().err()) == 1);
     CHECK(v.proc().err().find("the server closed the session") != std::string::npos);
+  }
+}
+
+TEST_CASE("e2e password: challenge-response, no password on the wire, view-only passwords, wrong ones throttled") {
+  std::string dir = scratch_dir("e2e-password");
+  {
+    std::ofstream f(dir + "/passwords");
+    f << "full-control-secret\n__BEGIN_VIEWONLY__\nwatch-only-secret\n";
+  }
+  auto password_file = [&](const std::string& name, const std::string& pw) {
+    std::ofstream(dir + "/" + name) << pw << "\n";
+    return dir + "/" + name;
+  };
+  ServerProcess server(dir, {"--app", "desktop", "--frames", "1", "--password-file", dir + "/passwords"});
+  TcpRelay relay(server.port());
+  const std::string via_relay = "rdisplay://127.0.0.1:" + std::to_string(relay.port());
+
+  SUBCASE("the right password streams; what crossed the wire holds no password, and no answer twice") {
+    HeadlessViewer a(dir, "right-a", via_relay, {"--password-file", password_file("pw-right", "full-control-secret"), "--exit-when-idle", "500"});
+    auto as = a.finish();
+    HeadlessViewer b(dir, "right-b", via_relay, {"--password-file", password_file("pw-right", "full-control-secret"), "--exit-when-idle", "500"});
+    auto bs = b.finish();
+    auto s = parse_json(server.stop_and_read_stats(), "server stats");
+    CHECK(as["framebuffer_hash"] == s["surface_hash"]);
+    CHECK(bs["framebuffer_hash"] == s["surface_hash"]);
+    std::string wire = relay.sent_by_viewers();
+    CHECK(wire.find("full-control-secret") == std::string::npos);
+    // Two AuthResponses (type 0x04, 32-byte body) went through: different, fresh nonces.
+    std::vector<std::string> macs;
+    MessageParser parser(1 << 20);
+    parser.feed(ByteView(reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()));
+    while (auto m = parser.next())
+      if (m->type == static_cast<std::uint8_t>(MsgType::AuthResponse)) macs.emplace_back(m->body.begin(), m->body.end());
+    REQUIRE(macs.size() == 2);
+    CHECK(macs[0] != macs[1]);
+  }
+  SUBCASE("a wrong password and none at all: one line each, exit 3") {
+    auto r = run_viewer(dir, "wrong", {server.url(), "--headless", "--password-file", password_file("pw-wrong", "guess")});
+    CHECK(r.code == 3);
+    CHECK(lines_of(r.err) == 1);
+    CHECK(r.err.find("wrong password; check the password") != std::string::npos);
+    auto none = run_viewer(dir, "none", {server.url(), "--headless"});
+    CHECK(none.code == 3);
+    CHECK(none.err.find("the server asks for a password; give it with --password-file") != std::string::npos);
+  }
+  SUBCASE("three wrong passwords block the address, the right one included, for a while") {
+    for (int i = 0; i < 3; ++i)
+      CHECK(run_viewer(dir, "guess" + std::to_string(i), {server.url(), "--headless", "--password-file", password_file("pw-g", "guess")}).code == 3);
+    auto r = run_viewer(dir, "blocked", {server.url(), "--headless", "--password-file", password_file("pw-right", "full-control-secret")});
+    CHECK(r.code == 3);
+    CHECK(r.err.find("too many wrong passwords") != std::string::npos);
+    CHECK(server.proc().err().find("further attempts refused for 2 s") != std::string::npos);
+  }
+  SUBCASE("a view-only password watches; its keys never reach the app") {
+    // A raw client answers the challenge like a viewer, then types.
+    RawClient c(server.port());
+    c.send(valid_hello_bytes());
+    auto ch = c.read_until(MsgType::AuthChallenge, 10s);
+    REQUIRE(ch);
+    AuthChallenge challenge = decode_auth_challenge(ch->body);
+    Bytes msg = auth_message(challenge);
+    AuthResponse resp;
+    resp.mac = hmac_sha256("watch-only-secret", msg.data(), msg.size());
+    c.send(encode(resp));
+    auto sh = c.read_until(MsgType::ServerHello, 10s);
+    REQUIRE(sh);
+    CHECK((decode_server_hello(sh->body).capabilities & kCapViewOnly) != 0);
+    for (char k : std::string("zzz")) {
+      c.send(encode(KeyEvent{static_cast<std::uint32_t>(k), true, {}}));
+      c.send(encode(KeyEvent{static_cast<std::uint32_t>(k), false, {}}));
+    }
+    nlohmann::json st;
+    REQUIRE(wait_until([&] {
+      st = parse_json(server.poll_stats(), "stats");
+      for (const auto& v : st["viewers"])
+        if (v["view_only"] == true && v["input_events"] == 6) return true;
+      return false;
+    }, 10s));
+    CHECK(st["app_state"]["text_field"] == "");
   }
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "protocol/framing.hpp"
+#include "protocol/handshake.hpp"
 #include "protocol/messages.hpp"
 
 namespace {
@@ -30,6 +31,8 @@ void decode_body(std::uint8_t type, rd::ByteView b) {
     case MsgType::Error: rd::decode_error(b); break;
     case MsgType::Bye: rd::decode_bye(b); break;
     case MsgType::Clipboard: rd::decode_clipboard(b); break;
+    case MsgType::AuthChallenge: rd::decode_auth_challenge(b); break;
+    case MsgType::AuthResponse: rd::decode_auth_response(b); break;
     default: break;  // OpsBatch has a target of its own; unknown types are skipped
   }
 }

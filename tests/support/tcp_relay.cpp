@@ -116,8 +116,10 @@ void TcpRelay::run() {
         }
       }
     }
-    // Blocking writes: the relay is as slow as the slower side, like a real link.
-    for (std::size_t i = 0; i < pairs_.size();) {
+    // Blocking writes: the relay is as slow as the slower side, like a real link. Only the
+    // pairs polled above (one accepted just now waits for the next round).
+    std::size_t polled = (fds.size() - 2) / 2;
+    for (std::size_t i = 0; i < polled;) {
       const pollfd& pv = fds[2 + 2 * i];
       const pollfd& ps = fds[3 + 2 * i];
       bool ok = true;
@@ -129,7 +131,12 @@ void TcpRelay::run() {
           if (w <= 0) return false;
           off += w;
         }
-        if (to_viewer) to_viewer_ += static_cast<std::uint64_t>(n);
+        if (to_viewer) {
+          to_viewer_ += static_cast<std::uint64_t>(n);
+        } else {
+          std::lock_guard lk(capture_mu_);
+          if (capture_.size() < 65536) capture_.append(buf, static_cast<std::size_t>(std::min<ssize_t>(n, 65536)));
+        }
         return true;
       };
       if (pv.revents & (POLLIN | POLLHUP | POLLERR)) ok = pump(pairs_[i].viewer, pairs_[i].server, false);
@@ -139,6 +146,7 @@ void TcpRelay::run() {
         ::close(pairs_[i].server);
         pairs_.erase(pairs_.begin() + static_cast<long>(i));
         fds.erase(fds.begin() + static_cast<long>(2 + 2 * i), fds.begin() + static_cast<long>(4 + 2 * i));
+        --polled;
       } else {
         ++i;
       }

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,11 @@ class TcpRelay {
   void resume();  // listen again on the same port
   int accepted() const { return accepted_.load(); }
   std::uint64_t bytes_to_viewer() const { return to_viewer_.load(); }
+  // The first 64 KiB that viewers sent through the relay (what an eavesdropper sees).
+  std::string sent_by_viewers() const {
+    std::lock_guard lk(capture_mu_);
+    return capture_;
+  }
 
  private:
   struct Pair {
@@ -41,6 +47,8 @@ class TcpRelay {
   std::atomic<int> accepted_{0};
   std::atomic<std::uint64_t> to_viewer_{0};
   std::atomic<int> done_{0};
+  mutable std::mutex capture_mu_;
+  std::string capture_;
   std::thread thread_;
 };
 

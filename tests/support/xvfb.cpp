@@ -1,5 +1,7 @@
 #include "tests/support/xvfb.hpp"
 
+#include <cstdlib>
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -52,6 +54,15 @@ std::optional<std::string> Xvfb::run(std::vector<std::string> argv, std::chrono:
     return std::nullopt;
   }
   return p.out();
+}
+
+std::map<std::string, std::string> Xvfb::env() const {
+  std::map<std::string, std::string> e{{"DISPLAY", display_}, {"SDL_VIDEODRIVER", "x11"}};
+  if (std::getenv("RDISPLAY_SANITIZED")) {
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    e["ASAN_OPTIONS"] = std::string(asan ? asan : "") + ":detect_leaks=0";
+  }
+  return e;
 }
 
 }  // namespace rd::test

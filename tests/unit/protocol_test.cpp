@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "protocol/framing.hpp"
+#include "common/auth_crypto.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/keysym.hpp"
 #include "protocol/messages.hpp"
@@ -320,4 +321,40 @@ TEST_CASE("keysyms and UTF-8") {
   utf8_pop_back(back);
   CHECK(back == "a\u00e9\u20ac");
   CHECK(utf8_decode("\xff\xc3") == std::u32string(2, U'\ufffd'));
+}
+
+TEST_CASE("password authentication: challenge and response messages, HMAC-SHA256, constant-time comparison") {
+  // RFC 4231, test case 2.
+  const std::string data = "what do ya want for nothing?";
+  Mac256 mac = hmac_sha256("Jefe", reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+  const std::uint8_t want[32] = {0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+                                 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+  CHECK(constant_time_equal(mac.data(), want, 32));
+  Mac256 other = mac;
+  other[31] ^= 1;
+  CHECK_FALSE(constant_time_equal(other.data(), want, 32));
+
+  AuthChallenge c;
+  random_bytes(c.nonce.data(), c.nonce.size());
+  AuthChallenge c2;
+  random_bytes(c2.nonce.data(), c2.nonce.size());
+  CHECK(c.nonce != c2.nonce);
+  RawMessage cm = parse_one(encode(c));
+  CHECK(cm.type == static_cast<std::uint8_t>(MsgType::AuthChallenge));
+  CHECK(decode_auth_challenge(cm.body).nonce == c.nonce);
+  check_truncations_rejected(cm.body, decode_auth_challenge);
+  Bytes unknown = cm.body;
+  unknown[0] = 2;
+  CHECK_THROWS_AS(decode_auth_challenge(unknown), DecodeError);
+
+  AuthResponse r;
+  Bytes msg = auth_message(c);
+  CHECK(msg.size() == sizeof kAuthContext - 1 + kAuthNonceSize);
+  r.mac = hmac_sha256("secret", msg.data(), msg.size());
+  RawMessage rm = parse_one(encode(r));
+  CHECK(decode_auth_response(rm.body).mac == r.mac);
+  check_truncations_rejected(rm.body, decode_auth_response);
+  // Another nonce, another answer: a recorded answer is worth nothing later.
+  Bytes msg2 = auth_message(c2);
+  CHECK(hmac_sha256("secret", msg2.data(), msg2.size()) != r.mac);
 }
