@@ -84,8 +84,10 @@ void ViewerConnection::read_header() {
                      }
                      self->stats_.bytes_received += n;
                      Header h;
+                     // Before authentication, nothing may make the server allocate much.
+                     const bool handshaking = self->state_ == State::Hello || self->state_ == State::Auth;
                      try {
-                       h = decode_header(self->header_buf_, self->state_ == State::Hello ? kMaxHelloBody : kDefaultMaxViewerMessage);
+                       h = decode_header(self->header_buf_, handshaking ? kMaxHelloBody : kDefaultMaxViewerMessage);
                      } catch (const DecodeError& e) {
                        self->fail(ErrorCode::TooLarge, e.what());
                        return;
