@@ -16,6 +16,7 @@
 #include "client/png_file.hpp"
 #include "codecs/metrics.hpp"
 #include "codecs/tile_codec.hpp"
+#include "tests/support/raw_client.hpp"
 #include "tests/support/viewer.hpp"
 #include "tests/support/xvfb.hpp"
 #include "tests/support/xwd.hpp"
@@ -27,19 +28,6 @@ namespace {
 
 void require_tool(const char* path) {
   if (!std::filesystem::exists(path)) FAIL(path << " is missing: run scripts/test.sh, which installs the test peers");
-}
-
-// A port that was free a moment ago, for peers that cannot pick their own.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 bool port_open(int port) {
@@ -199,7 +187,7 @@ TEST_CASE("e2e peers: rdisplay-viewer vnc:// against x11vnc equals xwd -root") {
     auto w = x.run({"xdotool", "search", "--name", "xlogo"});
     return w && !w->empty();
   }, 20s));
-  int port = free_port();
+  int port = free_loopback_port();
   Process vnc({"x11vnc", "-display", x.display(), "-rfbport", std::to_string(port), "-localhost", "-nopw", "-forever",
                "-shared", "-quiet"},
               dir, "x11vnc");
@@ -211,7 +199,7 @@ TEST_CASE("e2e peers: rdisplay-viewer vnc:// against x11vnc equals xwd -root") {
 TEST_CASE("e2e peers: rdisplay-viewer vnc:// against TigerVNC's Xvnc equals xwd -root") {
   require_tool("/usr/bin/Xvnc");
   std::string dir = scratch_dir("e2e-peers-xvnc");
-  int port = free_port();
+  int port = free_loopback_port();
   Xvfb x(dir, 800, 600, "Xvnc", {"-rfbport", std::to_string(port), "-localhost", "-SecurityTypes", "None"});
   Process logo({"xlogo", "-geometry", "300x300+60+60"}, dir, "xlogo", {{"DISPLAY", x.display()}});
   REQUIRE(wait_until([&] {

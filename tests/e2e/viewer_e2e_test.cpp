@@ -203,19 +203,6 @@ class OneReplyServer {
   std::thread thread_;
 };
 
-// A loopback port with nothing listening on it.
-std::uint16_t closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 struct ViewerRun {
   int code = -1;
   std::string err;
@@ -240,7 +227,7 @@ std::size_t lines_of(const std::string& s) {
 TEST_CASE("e2e viewer errors: each failure is one line that says what happened and what to do") {
   std::string dir = scratch_dir("e2e-viewer-errors");
   SUBCASE("connection refused") {
-    auto r = run_viewer(dir, "refused", {"rdisplay://127.0.0.1:" + std::to_string(closed_port()), "--headless"});
+    auto r = run_viewer(dir, "refused", {"rdisplay://127.0.0.1:" + std::to_string(free_loopback_port()), "--headless"});
     CHECK(r.code == 3);
     CHECK(lines_of(r.err) == 1);
     CHECK(r.err.find("connection refused; is rdisplay-server running there") != std::string::npos);

@@ -37,4 +37,8 @@ class RawClient {
 
 Bytes valid_hello_bytes();
 
+// A loopback port that was free a moment ago: nothing listens there (a refused
+// connection), or a peer that cannot pick its own port may take it.
+std::uint16_t free_loopback_port();
+
 }  // namespace rd::test
