@@ -33,6 +33,7 @@ struct Scenario {
   std::string baseline;  // name of the scenario this one is compared with ("" for none)
   bool rfb = false;      // the viewer opens the RFB front (vnc://) instead of the native port
   std::vector<std::string> server_args = {};
+  bool tls = false;  // native port over TLS (a certificate made in the work folder)
 };
 
 struct Paths {
@@ -46,13 +47,18 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
                                  "--frames", std::to_string(sc.frames), "--port", "0", "--stats", base + "-server.json",
                                  "--log-level", "warn", "--wait-for-viewer", "--rfb-port", sc.rfb ? "auto" : "0"};
   sargs.insert(sargs.end(), sc.server_args.begin(), sc.server_args.end());
+  const std::string cert = p.dir + "/tls-cert.pem";
+  if (sc.tls)
+    for (const std::string& a : {std::string("--tls-cert"), cert, std::string("--tls-key"), p.dir + "/tls-key.pem", std::string("--tls-generate")})
+      sargs.push_back(a);
   ChildProcess server(sargs, base + "-server.out", base + "-server.err");
   std::string url;
   for (int i = 0; i < 4000 && url.empty(); ++i) {
     std::string out = slurp(base + "-server.out");
     int native = listening_port(out), rfb = ready_line_port(out, "rfb ");
     if (native && (!sc.rfb || rfb))
-      url = sc.rfb ? "vnc://127.0.0.1:" + std::to_string(rfb) : "rdisplay://127.0.0.1:" + std::to_string(native);
+      url = sc.rfb ? "vnc://127.0.0.1:" + std::to_string(rfb)
+                   : (sc.tls ? "rdisplays://127.0.0.1:" : "rdisplay://127.0.0.1:") + std::to_string(native);
     else
       std::this_thread::sleep_for(5ms);
   }
@@ -60,6 +66,10 @@ nlohmann::json run(const Scenario& sc, const Paths& p) {
   std::vector<std::string> vargs{p.viewer, url, "--headless", "--exit-when-idle", "3000", "--stats", base + "-viewer.json",
                                  "--screenshot", base + "-viewer.png"};
   vargs.insert(vargs.end(), sc.viewer_args.begin(), sc.viewer_args.end());
+  if (sc.tls) {
+    vargs.push_back("--tls-ca");
+    vargs.push_back(cert);
+  }
   ChildProcess viewer(vargs, base + "-viewer.out", base + "-viewer.err");
   auto rc = viewer.wait(std::chrono::seconds(600));
   if (!rc || *rc != 0) throw std::runtime_error("viewer failed: " + slurp(base + "-viewer.err"));
@@ -143,6 +153,15 @@ int main(int argc, char** argv) {
       {"photo-lossless", "photo", "1280x800", 30, 240, {}, "photo-raw"},
       {"photo-auto-q80", "photo", "1280x800", 30, 240, {"--quality", "80"}, "photo-raw"},
   };
+  // What TLS costs: the same runs over plain TCP and over TLS, one after the other.
+  for (bool tls : {false, true}) {
+    std::string suffix = tls ? "-tls" : "-plain";
+    scenarios.push_back({"tls-video-1080p-jpeg" + suffix, "video", "1920x1080", 60, video_frames, {"--codec", "jpeg", "--quality", "80"},
+                         tls ? "tls-video-1080p-jpeg-plain" : "", false, {}, tls});
+    scenarios.push_back({"tls-desktop-lossless" + suffix, "desktop", "1280x800", 30, 300, {}, tls ? "tls-desktop-lossless-plain" : "", false, {}, tls});
+    scenarios.push_back({"tls-latency-desktop" + suffix, "desktop", "1280x800", 30, 300, {"--probe-input", "20", "--exit-after", "10"}, "",
+                         false, {}, tls});
+  }
   // Scroll detection: the terminal's pixels with and without CopyRect.
   scenarios.push_back({"scroll-terminal-off", "terminal", "1280x800", 30, 300, {}, "", false, {"--scroll-detection", "off"}});
   scenarios.push_back({"scroll-terminal-on", "terminal", "1280x800", 30, 300, {}, "scroll-terminal-off"});
@@ -214,6 +233,22 @@ int main(int argc, char** argv) {
     std::printf("| animated / idle | | %.2f | %.2f |\n",
                 anim["input_latency_p50_ms"].get<double>() / std::max(0.001, idle["input_latency_p50_ms"].get<double>()),
                 anim["input_latency_p99_ms"].get<double>() / std::max(0.001, idle["input_latency_p99_ms"].get<double>()));
+  }
+  // TLS against plain TCP, from the tls-* rows: TLS / plain.
+  if (done.count("tls-video-1080p-jpeg-plain") && done.count("tls-video-1080p-jpeg-tls") && done.count("tls-latency-desktop-plain") &&
+      done.count("tls-latency-desktop-tls") && done.count("tls-desktop-lossless-plain") && done.count("tls-desktop-lossless-tls")) {
+    std::printf("\n| TLS / plain TCP | viewer fps | serving CPU ms/frame | viewer CPU s |\n|---|---:|---:|---:|\n");
+    for (const char* n : {"tls-video-1080p-jpeg", "tls-desktop-lossless"}) {
+      const auto &a = done[std::string(n) + "-plain"], &b = done[std::string(n) + "-tls"];
+      auto ratio = [&](const char* k) { return b[k].get<double>() / std::max(1e-9, a[k].get<double>()); };
+      std::printf("| %s | %.3f | %.3f | %.3f |\n", n, ratio("viewer_fps_median"), ratio("serve_cpu_ms_per_frame"), ratio("viewer_cpu_s"));
+    }
+    const auto &lp = done["tls-latency-desktop-plain"], &lt = done["tls-latency-desktop-tls"];
+    std::printf("\n| input-to-display latency | p50 ms | p99 ms |\n|---|---:|---:|\n");
+    std::printf("| plain | %.2f | %.2f |\n| TLS | %.2f | %.2f |\n| TLS / plain | %.2f | %.2f |\n", lp["input_latency_p50_ms"].get<double>(),
+                lp["input_latency_p99_ms"].get<double>(), lt["input_latency_p50_ms"].get<double>(), lt["input_latency_p99_ms"].get<double>(),
+                lt["input_latency_p50_ms"].get<double>() / std::max(0.001, lp["input_latency_p50_ms"].get<double>()),
+                lt["input_latency_p99_ms"].get<double>() / std::max(0.001, lp["input_latency_p99_ms"].get<double>()));
   }
   // Command encoding against pixels, from the enc-* rows above.
   bool header = false;

@@ -47,6 +47,8 @@ struct Options {
   int threads = 0;
   int connect_timeout_ms = 5000;
   std::string password_file;
+  bool tls = false;
+  std::string tls_ca, tls_pin;
   std::string vnc_encodings;
   std::string send_clipboard;
   std::string request_size;
@@ -109,6 +111,9 @@ int main(int argc, char** argv) {
   cli.add_option("--stats", o.stats, "write statistics as JSON to this file on exit");
   cli.add_option("--threads", o.threads, "decode worker threads (0: one per core)")->check(CLI::Range(0, 64));
   cli.add_option("--password-file", o.password_file, "the password is the file's first line (else you are asked, in a terminal)");
+  cli.add_flag("--tls", o.tls, "connect with TLS (as rdisplays://), trusting the system's CAs");
+  cli.add_option("--tls-ca", o.tls_ca, "TLS: trust the certificates in this PEM file (e.g. the server's own), implies --tls");
+  cli.add_option("--tls-pin", o.tls_pin, "TLS: accept only the certificate with this fingerprint (sha256:HEX, as the server prints), implies --tls");
   cli.add_option("--vnc-encodings", o.vnc_encodings, "vnc://: RFB encodings to offer, best first, e.g. \"zrle raw\"");
   cli.add_option("--send-clipboard", o.send_clipboard, "put this text on the remote clipboard once connected");
   cli.add_option("--request-size", o.request_size, "ask the server for this screen size (WxH) once connected");
@@ -156,8 +161,22 @@ int main(int argc, char** argv) {
     say(e.what());
     return kExitUsage;
   }
-  std::string where = (target.scheme == rd::Target::Scheme::Vnc ? "vnc://" : "rdisplay://") + target.host + ":" +
-                      std::to_string(target.port);
+  rd::TlsOptions tls;
+  tls.enabled = target.tls || o.tls || !o.tls_ca.empty() || !o.tls_pin.empty();
+  tls.ca_file = o.tls_ca;
+  if (!o.tls_pin.empty()) {
+    tls.pin = rd::parse_fingerprint(o.tls_pin);
+    if (!tls.pin) {
+      say("--tls-pin must be a SHA-256 fingerprint like sha256:3f2a... (64 hex digits; the server prints it)");
+      return kExitUsage;
+    }
+  }
+  if (tls.enabled && target.scheme == rd::Target::Scheme::Vnc) {
+    say("TLS is for rdisplay:// servers; vnc:// connections are plain RFB (tunnel them, e.g. over SSH)");
+    return kExitUsage;
+  }
+  std::string where = (target.scheme == rd::Target::Scheme::Vnc ? "vnc://" : tls.enabled ? "rdisplays://" : "rdisplay://") +
+                      target.host + ":" + std::to_string(target.port);
   std::string password;
   if (!o.password_file.empty()) {
     std::ifstream pf(o.password_file);
@@ -222,8 +241,9 @@ int main(int argc, char** argv) {
         }
         return *known;
       };
+      no.tls = tls;
       auto conn = std::make_unique<rd::NativeConnection>(target.host, target.port, hello,
-                                                         std::chrono::milliseconds(o.connect_timeout_ms), no.password);
+                                                         std::chrono::milliseconds(o.connect_timeout_ms), no.password, tls);
       if (conn->view_only()) say("view-only access: the server shows the session but ignores your input");
       const rd::ServerHello& sh = conn->server_hello();
       if (sh.encoding != hello.encoding)

@@ -29,7 +29,8 @@ std::string describe_connect_error(const std::string& host, std::uint16_t port, 
 }  // namespace
 
 NativeConnection::NativeConnection(const std::string& host, std::uint16_t port, const ClientHello& hello,
-                                   std::chrono::milliseconds timeout, const PasswordSource& password)
+                                   std::chrono::milliseconds timeout, const PasswordSource& password,
+                                   const TlsOptions& tls)
     : socket_(io_), rbuf_(256 * 1024) {
   asio::ip::tcp::resolver resolver(io_);
   asio::error_code ec;
@@ -51,6 +52,7 @@ NativeConnection::NativeConnection(const std::string& host, std::uint16_t port, 
 
   // Handshake (blocking, bounded by a deadline).
   read_deadline_ = std::chrono::steady_clock::now() + timeout;
+  if (tls.enabled) tls_ = std::make_unique<TlsClientStream>(socket_.native_handle(), host, port, tls, *read_deadline_);
   send(encode(hello));
   RawMessage m;
   try {
@@ -84,6 +86,9 @@ NativeConnection::NativeConnection(const std::string& host, std::uint16_t port, 
   }
   if (m.type == static_cast<std::uint8_t>(MsgType::Error)) {
     ErrorMsg err = decode_error(m.body);
+    if (err.code == ErrorCode::TlsRequired)
+      throw ConnectError("the server at " + host + ":" + std::to_string(port) +
+                         " requires TLS; connect to rdisplays://" + host + ":" + std::to_string(port) + " (or add --tls)");
     if (err.code == ErrorCode::AuthFailed) throw ConnectError(err.text + "; check the password (--password-file)");
     if (err.code == ErrorCode::Busy) throw ConnectError("the server is busy: " + err.text);
     throw ConnectError("the server refused the connection: " + err.text);
@@ -129,6 +134,11 @@ void NativeConnection::read_exact(std::uint8_t* p, std::size_t n) {
 }
 
 std::size_t NativeConnection::read_some(std::uint8_t* p, std::size_t n) {
+  if (tls_) {
+    std::size_t got = tls_->read_some(p, n, read_deadline_);
+    bytes_in_ += got;
+    return got;
+  }
   for (;;) {
     if (read_deadline_) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*read_deadline_ - std::chrono::steady_clock::now());
@@ -162,7 +172,10 @@ RawMessage NativeConnection::read() {
 
 void NativeConnection::send(const Bytes& msg) {
   std::lock_guard lk(send_mu_);
-  asio::write(socket_, asio::buffer(msg));
+  if (tls_)
+    tls_->write_all(msg.data(), msg.size());
+  else
+    asio::write(socket_, asio::buffer(msg));
   bytes_out_ += msg.size();
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 
 #include "client/connect_error.hpp"
 #include "client/message_channel.hpp"
+#include "client/tls_stream.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
 
@@ -22,10 +24,11 @@ class NativeConnection : public MessageChannel {
  public:
   // Asked for the password when the server sends a challenge; nothing: the viewer has none.
   using PasswordSource = std::function<std::optional<std::string>()>;
-  // Connects and completes the handshake (answering a password challenge), or throws
-  // ConnectError.
+  // Connects (with TLS when `tls.enabled`) and completes the handshake (answering a
+  // password challenge), or throws ConnectError.
   NativeConnection(const std::string& host, std::uint16_t port, const ClientHello& hello,
-                   std::chrono::milliseconds timeout, const PasswordSource& password = {});
+                   std::chrono::milliseconds timeout, const PasswordSource& password = {},
+                   const TlsOptions& tls = {});
   ~NativeConnection() override;
 
   const ServerHello& server_hello() const override { return server_hello_; }
@@ -40,12 +43,15 @@ class NativeConnection : public MessageChannel {
 
   std::uint64_t bytes_received() const { return bytes_in_; }
   std::uint64_t bytes_sent() const { return bytes_out_; }
+  // The TLS protocol and cipher, or empty without TLS.
+  std::string tls_description() const { return tls_ ? tls_->description() : std::string(); }
 
  private:
   void read_exact(std::uint8_t* p, std::size_t n);
   std::size_t read_some(std::uint8_t* p, std::size_t n);
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<TlsClientStream> tls_;
   std::mutex send_mu_;
   ServerHello server_hello_;
   std::uint32_t max_in_ = kDefaultMaxMessage;

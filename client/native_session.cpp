@@ -66,6 +66,10 @@ void NativeSession::run(FrameStore& store) {
 
 std::unique_ptr<NativeConnection> NativeSession::reconnect(FrameStore& store, const std::string& why) {
   if (opts_.reconnect_for.count() <= 0) return nullptr;
+  {
+    std::lock_guard lk(conn_mu_);
+    if (stopping_) return nullptr;  // the user closed it: the break is ours
+  }
   auto give_up = Clock::now() + opts_.reconnect_for;
   auto backoff = std::chrono::milliseconds(250);
   std::string last = why;
@@ -78,7 +82,7 @@ std::unique_ptr<NativeConnection> NativeSession::reconnect(FrameStore& store, co
       if (stopping_) return nullptr;
     }
     try {
-      auto c = std::make_unique<NativeConnection>(opts_.host, opts_.port, opts_.hello, opts_.connect_timeout, opts_.password);
+      auto c = std::make_unique<NativeConnection>(opts_.host, opts_.port, opts_.hello, opts_.connect_timeout, opts_.password, opts_.tls);
       const ServerHello& h = c->server_hello();
       if (h.encoding != hello_.encoding || h.capabilities != hello_.capabilities) {
         // Another server now listens there (or the same one, restarted differently).

@@ -30,6 +30,7 @@ struct NativeSessionOptions {
   std::chrono::milliseconds reconnect_for{0};
   // The password, when the server asks (reconnections ask again).
   NativeConnection::PasswordSource password;
+  TlsOptions tls;
 };
 
 // An rdisplay server: the connection, the network thread and the decode pool. When the

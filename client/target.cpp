@@ -11,8 +11,9 @@ Target parse_target(const std::string& text) {
     std::string scheme = rest.substr(0, p);
     rest = rest.substr(p + 3);
     if (scheme == "rdisplay") t.scheme = Target::Scheme::Rdisplay;
+    else if (scheme == "rdisplays") t.scheme = Target::Scheme::Rdisplay, t.tls = true;
     else if (scheme == "vnc") t.scheme = Target::Scheme::Vnc;
-    else throw std::invalid_argument("unknown scheme '" + scheme + "://' (use rdisplay:// or vnc://)");
+    else throw std::invalid_argument("unknown scheme '" + scheme + "://' (use rdisplay://, rdisplays:// or vnc://)");
   }
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   std::string port;

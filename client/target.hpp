@@ -4,9 +4,11 @@
 
 namespace rd {
 
-// What the viewer was asked to open: rdisplay://HOST[:PORT] or vnc://HOST[:PORT].
+// What the viewer was asked to open: rdisplay://HOST[:PORT], rdisplays://HOST[:PORT]
+// (the same over TLS) or vnc://HOST[:PORT].
 struct Target {
   enum class Scheme { Rdisplay, Vnc } scheme = Scheme::Rdisplay;
+  bool tls = false;
   std::string host;
   std::uint16_t port = 0;
 };

@@ -63,6 +63,7 @@ enum class ErrorCode : std::uint16_t {
   Internal = 7,
   HandshakeTimeout = 8,
   Busy = 9,  // the server takes no more viewers (or handshakes) now
+  TlsRequired = 10,  // the server speaks only TLS; sent in plain text to a plain viewer
 };
 
 // ---- server -> viewer ----

@@ -15,6 +15,7 @@
 #include "common/process_stats.hpp"
 #include "common/worker_pool.hpp"
 #include "common/child_process.hpp"
+#include "common/tls_identity.hpp"
 #include "server/apps/app_runner.hpp"
 #include "server/x11_source.hpp"
 #include "x11bridge/private_xvfb.hpp"
@@ -24,6 +25,7 @@
 #include "server/web_front.hpp"
 #include "server/server_stats.hpp"
 #include "server/session.hpp"
+#include "server/tls_setup.hpp"
 
 namespace {
 
@@ -53,6 +55,9 @@ struct Options {
   bool keep_session = false;
   bool no_shm = false;
   std::vector<std::string> command;
+  std::string tls_cert, tls_key;
+  bool tls_generate = false;
+  std::vector<std::string> tls_names;
 };
 
 // "auto" -> 0 (pick a free port), a number -> itself; anything else is an error.
@@ -108,6 +113,13 @@ int main(int argc, char** argv) {
   cli.add_option("--web-port", o.web_port, "serve the noVNC browser client on this port (auto picks a free one)");
   cli.add_option("--password-file", o.password_file,
                  "passwords, one per line; lines after __BEGIN_VIEWONLY__ are view-only (native and RFB viewers)");
+  auto* cert_opt = cli.add_option("--tls-cert", o.tls_cert, "native viewers must use TLS; this PEM file holds the certificate (chain)");
+  auto* key_opt = cli.add_option("--tls-key", o.tls_key, "the certificate's private key (PEM)");
+  cert_opt->needs(key_opt);
+  key_opt->needs(cert_opt);
+  cli.add_flag("--tls-generate", o.tls_generate, "make a self-signed --tls-cert/--tls-key pair first if the files do not exist")
+      ->needs(cert_opt);
+  cli.add_option("--tls-name", o.tls_names, "--tls-generate: another host name or address for the certificate (repeatable)");
   auto* x11_opt = cli.add_option("--x11", o.x11, "stream an existing X display, e.g. :0");
   cli.add_flag("--no-shm", o.no_shm, "X: capture with XGetImage, not shared memory (for X servers that refuse XShm oddly)");
   cli.add_flag("--keep-session", o.keep_session, "with a command: keep serving its X display after it exits");
@@ -155,6 +167,21 @@ int main(int argc, char** argv) {
   if (!is_loopback(o.listen) && passwords.empty() && view_only_passwords.empty() && !o.insecure)
     return fail("refusing to listen on " + o.listen +
                 " without authentication; give --password-file FILE, use a loopback address or an SSH tunnel, or pass --insecure");
+
+  std::shared_ptr<asio::ssl::context> tls;
+  if (!o.tls_cert.empty()) {
+    try {
+      if (o.tls_generate && !std::filesystem::exists(o.tls_cert) && !std::filesystem::exists(o.tls_key)) {
+        rd::generate_self_signed(o.tls_cert, o.tls_key, rd::certificate_names(o.listen, o.tls_names), 825);
+        std::printf("rdisplay-server: made a self-signed certificate %s (key %s)\n", o.tls_cert.c_str(), o.tls_key.c_str());
+      }
+      tls = rd::load_tls_context(o.tls_cert, o.tls_key);
+      // Viewers that do not trust a CA for this certificate pin its fingerprint.
+      std::printf("rdisplay-server: TLS certificate %s\n", rd::format_fingerprint(rd::certificate_file_fingerprint(o.tls_cert)).c_str());
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+  }
 
   // The source: a built-in app, an X display, or a command on a private Xvfb.
   bool x_mode = !o.x11.empty() || !o.command.empty();
@@ -207,6 +234,7 @@ int main(int argc, char** argv) {
   cfg.max_viewers = o.max_viewers;
   cfg.passwords = passwords;
   cfg.view_only_passwords = view_only_passwords;
+  cfg.tls = tls;
   cfg.scroll_detection = o.scroll_detection == "on";
   cfg.tile_cache = o.tile_cache == "on";
   cfg.lossless_refresh = std::chrono::milliseconds(o.lossless_refresh_ms);

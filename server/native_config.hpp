@@ -8,6 +8,10 @@
 #include "codecs/encode_cache.hpp"
 #include "server/auth_throttle.hpp"
 
+namespace asio::ssl {
+class context;
+}
+
 namespace rd {
 
 struct NativeServerConfig {
@@ -36,6 +40,8 @@ struct NativeServerConfig {
   // but not type, point or set the clipboard.
   std::vector<std::string> passwords, view_only_passwords;
   std::shared_ptr<AuthThrottle> throttle;  // NativeServer makes one when none is given
+  // TLS (set: viewers must use it; a plain viewer is told so in plain text and closed).
+  std::shared_ptr<asio::ssl::context> tls;
   // Encoded tiles shared by all viewers (NativeServer makes one when none is given).
   std::shared_ptr<EncodeCache> encode_cache;
   static constexpr std::size_t kEncodeCacheBytes = 8u << 20;  // a few frames: viewers share while in step

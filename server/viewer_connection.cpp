@@ -22,22 +22,24 @@ constexpr std::uint32_t kMaxHelloBody = 4096;
 // The smallest message limit a viewer may announce: one tile run must fit.
 constexpr std::uint32_t kMinViewerMaxMessage = 1u << 20;
 constexpr auto kCloseGrace = std::chrono::seconds(2);
+// The first byte of a TLS connection: a handshake record.
+constexpr std::uint8_t kTlsHandshakeRecord = 0x16;
 }  // namespace
 
 ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
                                    const NativeServerConfig& config, ClosedFn on_closed)
-    : socket_(std::move(socket)),
-      handshake_timer_(socket_.get_executor()),
-      ping_timer_(socket_.get_executor()),
-      write_timer_(socket_.get_executor()),
-      refresh_timer_(socket_.get_executor()),
+    : stream_(std::move(socket)),
+      handshake_timer_(stream_.get_executor()),
+      ping_timer_(stream_.get_executor()),
+      write_timer_(stream_.get_executor()),
+      refresh_timer_(stream_.get_executor()),
       session_(session),
       pool_(pool),
       config_(config),
       on_closed_(std::move(on_closed)) {
   stats_.id = id;
   asio::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = stream_.socket().remote_endpoint(ec);
   stats_.peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
@@ -56,7 +58,7 @@ bool log_unstreamed_allowed() {
 
 void ViewerConnection::start() {
   asio::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);  // input echo must not wait for Nagle
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);  // input echo must not wait for Nagle
   if (log_unstreamed_allowed()) spdlog::info("viewer {} connected from {}", stats_.id, stats_.peer);
   handshake_timer_.expires_after(config_.handshake_timeout);
   handshake_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
@@ -66,15 +68,42 @@ void ViewerConnection::start() {
       self->fail(ErrorCode::HandshakeTimeout, "no answer to the password challenge within " +
                                                   std::to_string(self->config_.handshake_timeout.count()) + " ms");
   });
-  read_header();
+  if (config_.tls)
+    start_tls();
+  else
+    read_header();
+}
+
+void ViewerConnection::start_tls() {
+  // A TLS client speaks first with a handshake record (0x16); a plain viewer's first
+  // byte is its ClientHello (0x01). Peek, so that a plain viewer can be told in words.
+  stream_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+    if (self->state_ != State::Hello) return;
+    if (ec) return self->close("read error: " + ec.message());
+    std::uint8_t first = 0;
+    asio::error_code pec;
+    std::size_t n = self->stream_.socket().receive(asio::buffer(&first, 1), asio::socket_base::message_peek, pec);
+    if (pec || n == 0) return self->close(n == 0 && !pec ? "viewer closed the connection" : "read error: " + pec.message());
+    if (first != kTlsHandshakeRecord)
+      return self->fail(ErrorCode::TlsRequired, "this server requires TLS; the viewer connected without it");
+    self->stream_.start_tls(*self->config_.tls)
+        .async_handshake(asio::ssl::stream_base::server, [self](const asio::error_code& e) {
+          if (self->state_ != State::Hello) return;
+          if (e) return self->close("TLS handshake failed: " + e.message());
+          self->tls_ready_ = true;
+          self->read_header();
+        });
+  });
 }
 
 void ViewerConnection::read_header() {
-  asio::async_read(socket_, asio::buffer(header_buf_),
+  asio::async_read(stream_, asio::buffer(header_buf_),
                    [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                      if (self->state_ == State::Closed || self->state_ == State::Closing) return;
                      if (ec) {
-                       if (ec == asio::error::eof && n == 0)
+                       // TLS viewers that close without close_notify end "truncated": the
+                       // protocol has its own goodbye, so that is a plain close too.
+                       if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) && n == 0)
                          self->close("viewer closed the connection");
                        else if (n > 0)
                          self->fail(ErrorCode::Malformed, "connection ended inside a message header (" + std::to_string(n) + " of 8 bytes)");
@@ -86,6 +115,8 @@ void ViewerConnection::read_header() {
                      Header h;
                      // Before authentication, nothing may make the server allocate much.
                      const bool handshaking = self->state_ == State::Hello || self->state_ == State::Auth;
+                     if (self->state_ == State::Hello && self->header_buf_[0] == kTlsHandshakeRecord && !self->stream_.is_tls())
+                       return self->fail(ErrorCode::Unexpected, "the viewer started TLS, but this server has no --tls-cert; connect without TLS");
                      try {
                        h = decode_header(self->header_buf_, handshaking ? kMaxHelloBody : kDefaultMaxViewerMessage);
                      } catch (const DecodeError& e) {
@@ -98,7 +129,7 @@ void ViewerConnection::read_header() {
 
 void ViewerConnection::read_body(Header h) {
   body_buf_.resize(h.length);
-  asio::async_read(socket_, asio::buffer(body_buf_),
+  asio::async_read(stream_, asio::buffer(body_buf_),
                    [self = shared_from_this(), h](const asio::error_code& ec, std::size_t n) {
                      if (self->state_ == State::Closed || self->state_ == State::Closing) return;
                      if (ec) {
@@ -414,7 +445,7 @@ void ViewerConnection::maybe_send_update() {
   encoding_ = true;
   auto self = shared_from_this();
   auto done = [self](std::shared_ptr<EncodedUpdate> u) {
-    asio::post(self->socket_.get_executor(), [self, u] { self->on_encoded(u); });
+    asio::post(self->stream_.get_executor(), [self, u] { self->on_encoded(u); });
   };
   // The updates of a viewer in use (input in the last second) go ahead of bulk encoding
   // in the pool: not only the one answering the input, since that one may have to wait
@@ -576,12 +607,20 @@ void ViewerConnection::write_next() {
   }
   writing_ = true;
   std::vector<asio::const_buffer> bufs;
-  for (const auto& p : out_.front()) bufs.emplace_back(asio::buffer(p));
+  if (stream_.is_tls()) {
+    // TLS writes one buffer at a time, one record or more each: join the parts so
+    // that small ones (headers) do not each become a record and a send().
+    tls_out_.clear();
+    for (const auto& p : out_.front()) tls_out_.insert(tls_out_.end(), p.begin(), p.end());
+    bufs.emplace_back(asio::buffer(tls_out_));
+  } else {
+    for (const auto& p : out_.front()) bufs.emplace_back(asio::buffer(p));
+  }
   write_timer_.expires_after(config_.write_timeout);
   write_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
     if (!e) self->close("viewer read nothing for " + std::to_string(self->config_.write_timeout.count() / 1000) + " s");
   });
-  asio::async_write(socket_, bufs, [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+  asio::async_write(stream_, bufs, [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
     self->write_timer_.cancel();
     if (self->state_ == State::Closed) return;
     if (ec) return self->close("write error: " + ec.message());
@@ -604,6 +643,7 @@ void ViewerConnection::schedule_ping() {
 
 void ViewerConnection::fail(ErrorCode code, const std::string& why) {
   if (state_ == State::Closed || state_ == State::Closing) return;
+  if (stream_.is_tls() && !tls_ready_) return close(why);  // no channel to say it on
   if (streamed_ || log_unstreamed_allowed())
     spdlog::warn("viewer {} ({}): {}; closing the connection", stats_.id, stats_.peer, why);
   // Frames not yet on the wire are dropped; the one being written must finish first
@@ -674,8 +714,8 @@ void ViewerConnection::close(const std::string& reason) {
   write_timer_.cancel();
   refresh_timer_.cancel();
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
   out_.clear();
   queued_bytes_ = 0;
   if (streamed_ || log_unstreamed_allowed()) spdlog::info("viewer {} disconnected: {}", stats_.id, reason);

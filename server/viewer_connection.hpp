@@ -10,12 +10,12 @@
 #include "codecs/tile_classifier.hpp"
 #include "codecs/tile_codec.hpp"
 #include "common/worker_pool.hpp"
-#include "protocol/handshake.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
 #include "server/native_config.hpp"
 #include "server/session.hpp"
 #include "server/viewer_stats.hpp"
+#include "server/viewer_stream.hpp"
 
 namespace rd {
 
@@ -42,6 +42,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
  private:
   enum class State { Hello, Auth, Streaming, Closing, Closed };
 
+  void start_tls();
   void read_header();
   void read_body(Header h);
   void handle(std::uint8_t type, std::uint8_t flags, ByteView body);
@@ -63,7 +64,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   void schedule_ping();
   void schedule_lossless_refresh();
 
-  asio::ip::tcp::socket socket_;
+  ViewerStream stream_;
+  bool tls_ready_ = false;  // TLS handshake done: messages can go out
+  Bytes tls_out_;           // the parts of the entry being written, joined (TLS only)
   asio::steady_timer handshake_timer_;
   asio::steady_timer ping_timer_;
   asio::steady_timer write_timer_;

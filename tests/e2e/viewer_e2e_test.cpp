@@ -203,25 +203,6 @@ class OneReplyServer {
   std::thread thread_;
 };
 
-struct ViewerRun {
-  int code = -1;
-  std::string err;
-};
-
-ViewerRun run_viewer(const std::string& dir, const std::string& name, std::vector<std::string> args) {
-  args.insert(args.begin(), kViewerBin);
-  Process p(args, dir, name);
-  auto code = p.wait(30s);
-  REQUIRE_MESSAGE(code, name << " did not exit");
-  return {*code, p.err()};
-}
-
-std::size_t lines_of(const std::string& s) {
-  std::size_t n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("e2e viewer errors: each failure is one line that says what happened and what to do") {

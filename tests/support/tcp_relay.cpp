@@ -131,12 +131,10 @@ void TcpRelay::run() {
           if (w <= 0) return false;
           off += w;
         }
-        if (to_viewer) {
-          to_viewer_ += static_cast<std::uint64_t>(n);
-        } else {
-          std::lock_guard lk(capture_mu_);
-          if (capture_.size() < 65536) capture_.append(buf, static_cast<std::size_t>(std::min<ssize_t>(n, 65536)));
-        }
+        if (to_viewer) to_viewer_ += static_cast<std::uint64_t>(n);
+        std::lock_guard lk(capture_mu_);
+        std::string& capture = to_viewer ? capture_to_viewers_ : capture_;
+        if (capture.size() < 65536) capture.append(buf, static_cast<std::size_t>(std::min<ssize_t>(n, 65536)));
         return true;
       };
       if (pv.revents & (POLLIN | POLLHUP | POLLERR)) ok = pump(pairs_[i].viewer, pairs_[i].server, false);

@@ -28,6 +28,11 @@ class TcpRelay {
     std::lock_guard lk(capture_mu_);
     return capture_;
   }
+  // The first 64 KiB that the server sent to viewers.
+  std::string sent_to_viewers() const {
+    std::lock_guard lk(capture_mu_);
+    return capture_to_viewers_;
+  }
 
  private:
   struct Pair {
@@ -48,7 +53,7 @@ class TcpRelay {
   std::atomic<std::uint64_t> to_viewer_{0};
   std::atomic<int> done_{0};
   mutable std::mutex capture_mu_;
-  std::string capture_;
+  std::string capture_, capture_to_viewers_;
   std::thread thread_;
 };
 

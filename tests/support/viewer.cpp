@@ -43,4 +43,18 @@ nlohmann::json parse_json(const std::string& text, const std::string& what) {
   return j;
 }
 
+ViewerRun run_viewer(const std::string& dir, const std::string& name, std::vector<std::string> args) {
+  args.insert(args.begin(), kViewerBin);
+  Process p(args, dir, name);
+  auto code = p.wait(30s);
+  REQUIRE_MESSAGE(code, name << " did not exit");
+  return {*code, p.err()};
+}
+
+std::size_t lines_of(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
 }  // namespace rd::test

@@ -26,4 +26,13 @@ class HeadlessViewer {
 
 nlohmann::json parse_json(const std::string& text, const std::string& what);
 
+// A viewer expected to exit by itself (errors, usage): its exit status and stderr.
+struct ViewerRun {
+  int code = -1;
+  std::string err;
+};
+ViewerRun run_viewer(const std::string& dir, const std::string& name, std::vector<std::string> args);
+
+std::size_t lines_of(const std::string& s);
+
 }  // namespace rd::test

@@ -105,7 +105,8 @@ TEST_CASE("tile grid reports only tiles whose pixels changed") {
 }
 
 TEST_CASE("lossless codecs round-trip exactly") {
-  for (auto [w, h] : {std::pair{64, 64}, {1, 1}, {37, 5}, {1024, 64}}) {
+  for (auto size : {std::pair{64, 64}, {1, 1}, {37, 5}, {1024, 64}}) {
+    const int w = size.first, h = size.second;  // clang 14 cannot capture structured bindings
     CAPTURE(w);
     CAPTURE(h);
     Surface src = photo_like(w, h);
@@ -123,7 +124,8 @@ TEST_CASE("lossless codecs round-trip exactly") {
 
 TEST_CASE("palette codec: exact for 1 to 256 colours at every index width, nothing past 256") {
   for (int colors : {1, 2, 3, 4, 5, 16, 17, 200, 256}) {
-    for (auto [w, h] : {std::pair{64, 64}, {1, 1}, {37, 5}, {13, 64}, {1024, 64}}) {
+    for (auto size : {std::pair{64, 64}, {1, 1}, {37, 5}, {13, 64}, {1024, 64}}) {
+      const int w = size.first, h = size.second;
       CAPTURE(colors);
       CAPTURE(w);
       CAPTURE(h);
