@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "client/frame_store.hpp"
@@ -112,22 +113,43 @@ TEST_CASE("e2e latency stamps: the latency the viewer reports for a key agrees w
   CHECK(s["viewers"][0]["input_events"] == 40);
 }
 
-TEST_CASE("e2e reconnect: cut three times mid-stream through a relay, the viewer resumes the session and ends bit-exact") {
-  std::string dir = scratch_dir("e2e-reconnect");
-  // The video app changes most of the screen every frame: every cut lands inside a frame.
-  ServerProcess server(dir, {"--app", "video", "--frames", "300", "--fps", "30"});
+namespace {
+
+// Cuts a video session through a relay `rounds` times at random bytes of the stream,
+// and every third time also inside the reconnection's ServerHello; the viewer must
+// resume each time and end with the server's exact screen.
+void cut_at_random_points(const std::string& dir, int rounds, int frames, bool tls) {
+  // The video app changes most of the screen every frame: a cut lands inside a frame
+  // (a header, a tile, a FrameEnd) wherever it falls.
+  std::vector<std::string> server_args{"--app", "video", "--frames", std::to_string(frames), "--fps", "30"};
+  std::vector<std::string> viewer_args{"--reconnect", "60"};
+  if (tls) {
+    server_args.insert(server_args.end(), {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem", "--tls-generate"});
+    viewer_args.insert(viewer_args.end(), {"--tls-ca", dir + "/cert.pem"});
+  }
+  ServerProcess server(dir, server_args);
   TcpRelay relay(server.port());
-  HeadlessViewer viewer(dir, "viewer", "rdisplay://127.0.0.1:" + std::to_string(relay.port()), {"--reconnect", "30"});
-  for (std::size_t cut = 1; cut <= 3; ++cut) {
-    std::uint64_t seen = relay.bytes_to_viewer();
-    REQUIRE(wait_until([&] { return relay.bytes_to_viewer() > seen + 500000 || !viewer.proc().running(); }, 20s));
+  HeadlessViewer viewer(dir, "viewer", (tls ? "rdisplays://127.0.0.1:" : "rdisplay://127.0.0.1:") + std::to_string(relay.port()),
+                        viewer_args);
+  const unsigned seed = std::random_device{}();
+  MESSAGE("cut points from seed " << seed);
+  std::mt19937 rng(seed);
+  int cuts = 0, handshake_cuts = 0;
+  REQUIRE(wait_until([&] { return relay.bytes_to_viewer() > 0; }, 20s));
+  for (int round = 0; round < rounds; ++round) {
+    // Streaming again (round 0: first connection): cut somewhere in the next 400 kB.
+    REQUIRE_MESSAGE(wait_until([&] { return count_of(viewer.proc().err(), "reconnected after") >= static_cast<std::size_t>(round); }, 30s),
+                    viewer.proc().err());
+    // Every third round the reconnection's own handshake is cut too, inside the
+    // ServerHello (33 bytes here) or, with TLS, inside the server's first flight.
+    std::vector<std::uint64_t> at{std::uniform_int_distribution<std::uint64_t>(1, 400000)(rng)};
+    if (round % 3 == 1) at.push_back(std::uniform_int_distribution<std::uint64_t>(1, 30)(rng));
+    relay.arm_cuts(at);
+    REQUIRE_MESSAGE(wait_until([&] { return relay.cuts() == cuts + static_cast<int>(at.size()) || !viewer.proc().running(); }, 30s),
+                    "cuts at " << at[0]);
     REQUIRE(viewer.proc().running());
-    relay.cut();
-    REQUIRE_MESSAGE(wait_until([&] { return count_of(viewer.proc().err(), "reconnecting (for up to") >= cut; }, 10s),
-                    viewer.proc().err());
-    relay.resume();
-    REQUIRE_MESSAGE(wait_until([&] { return count_of(viewer.proc().err(), "reconnected after") >= cut; }, 20s),
-                    viewer.proc().err());
+    cuts += static_cast<int>(at.size());
+    handshake_cuts += static_cast<int>(at.size()) - 1;
   }
   // Once the script is over, the viewer must hold the server's exact final screen.
   REQUIRE(wait_until([&] {
@@ -140,15 +162,26 @@ TEST_CASE("e2e reconnect: cut three times mid-stream through a relay, the viewer
       ++streaming;
     }
     return streaming == 1;
-  }, 60s));
+  }, 90s));
   auto live = viewer.poll_stats();
   viewer.proc().signal(SIGTERM);
   auto vs = viewer.finish();
   auto s = parse_json(server.stop_and_read_stats(), "server stats");
-  CHECK(vs["reconnects"] == 3);
-  CHECK(relay.accepted() == 4);
+  CHECK(vs["reconnects"] == rounds);
+  CHECK(relay.accepted() == 1 + rounds + handshake_cuts);
+  CHECK(count_of(viewer.proc().err(), "reconnected after 2 attempt(s)") == static_cast<std::size_t>(handshake_cuts));
   CHECK(vs["framebuffer_hash"] == s["surface_hash"]);
   CHECK(live["framebuffer_hash"] == s["surface_hash"]);
+}
+
+}  // namespace
+
+TEST_CASE("e2e reconnect: cut at random bytes of frames and of handshakes, many times; the viewer resumes and ends bit-exact") {
+  cut_at_random_points(scratch_dir("e2e-reconnect"), 12, 600, false);
+}
+
+TEST_CASE("e2e reconnect: the same through TLS") {
+  cut_at_random_points(scratch_dir("e2e-reconnect-tls"), 5, 300, true);
 }
 
 TEST_CASE("e2e reconnect: with --reconnect 0 a lost connection ends the viewer with a one-line reason") {

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <stdexcept>
@@ -71,6 +72,13 @@ void TcpRelay::command(char c) {
 }
 
 void TcpRelay::cut() { command('c'); }
+
+void TcpRelay::arm_cuts(std::vector<std::uint64_t> bytes) {
+  if (bytes.empty()) return;
+  std::lock_guard lk(capture_mu_);
+  next_cuts_.assign(bytes.begin() + 1, bytes.end());
+  cut_at_ = to_viewer_.load() + bytes.front();
+}
 void TcpRelay::resume() { command('r'); }
 
 void TcpRelay::run() {
@@ -122,10 +130,14 @@ void TcpRelay::run() {
     for (std::size_t i = 0; i < polled;) {
       const pollfd& pv = fds[2 + 2 * i];
       const pollfd& ps = fds[3 + 2 * i];
-      bool ok = true;
+      bool ok = true, cut_now = false;
       auto pump = [&](int from, int to, bool to_viewer) {
         ssize_t n = ::read(from, buf, sizeof buf);
         if (n <= 0) return false;
+        if (std::uint64_t at = cut_at_.load(); to_viewer && at && to_viewer_ + static_cast<std::uint64_t>(n) >= at) {
+          n = static_cast<ssize_t>(at - std::min(at, to_viewer_.load()));
+          cut_now = true;
+        }
         for (ssize_t off = 0; off < n;) {
           ssize_t w = ::write(to, buf + off, static_cast<std::size_t>(n - off));
           if (w <= 0) return false;
@@ -139,6 +151,16 @@ void TcpRelay::run() {
       };
       if (pv.revents & (POLLIN | POLLHUP | POLLERR)) ok = pump(pairs_[i].viewer, pairs_[i].server, false);
       if (ok && (ps.revents & (POLLIN | POLLHUP | POLLERR))) ok = pump(pairs_[i].server, pairs_[i].viewer, true);
+      if (cut_now) {
+        close_all();
+        {
+          std::lock_guard lk(capture_mu_);
+          cut_at_ = next_cuts_.empty() ? 0 : to_viewer_.load() + next_cuts_.front();
+          if (!next_cuts_.empty()) next_cuts_.erase(next_cuts_.begin());
+        }
+        ++cuts_;
+        break;
+      }
       if (!ok) {
         ::close(pairs_[i].viewer);
         ::close(pairs_[i].server);

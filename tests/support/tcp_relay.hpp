@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -21,6 +22,12 @@ class TcpRelay {
   std::uint16_t port() const { return port_; }
   void cut();     // close every connection and stop listening
   void resume();  // listen again on the same port
+  // Cuts every connection (RST, still listening) once `bytes[0]` more have gone to
+  // viewers: the relay forwards up to that byte and no further, whatever message it
+  // falls in. Then the same for bytes[1], counted from the first cut, and so on: a
+  // viewer reconnecting at once cannot slip through between two cuts.
+  void arm_cuts(std::vector<std::uint64_t> bytes);
+  int cuts() const { return cuts_.load(); }
   int accepted() const { return accepted_.load(); }
   std::uint64_t bytes_to_viewer() const { return to_viewer_.load(); }
   // The first 64 KiB that viewers sent through the relay (what an eavesdropper sees).
@@ -51,6 +58,9 @@ class TcpRelay {
   std::mutex mu_;            // orders commands with their completion
   std::atomic<int> accepted_{0};
   std::atomic<std::uint64_t> to_viewer_{0};
+  std::atomic<std::uint64_t> cut_at_{0};  // 0: none armed
+  std::vector<std::uint64_t> next_cuts_;   // guarded by capture_mu_
+  std::atomic<int> cuts_{0};
   std::atomic<int> done_{0};
   mutable std::mutex capture_mu_;
   std::string capture_, capture_to_viewers_;
