@@ -309,6 +309,12 @@ int main(int argc, char** argv) {
       std::mutex mu;
       std::unique_lock lk(mu);
       std::condition_variable never;
+      // Input sent before the first frame arrived would be answered behind the whole
+      // first screen: start once the viewer shows something (or on the clock, 10 s).
+      const auto start_by = rd::Clock::now() + std::chrono::seconds(10);
+      while (probing && store.frames() == 0 && !store.finished() && rd::Clock::now() < start_by)
+        never.wait_until(lk, rd::Clock::now() + std::chrono::milliseconds(5));
+      next = rd::Clock::now();
       while (probing) {
         // A key that changes the screen, then one that changes it back: each press and
         // release is stamped and answered.

@@ -120,6 +120,7 @@ struct CopyRectMsg {
   Rect dst;
   std::uint16_t src_x = 0, src_y = 0;
   Rect src() const { return {src_x, src_y, dst.w, dst.h}; }
+  bool operator==(const CopyRectMsg&) const = default;
 };
 
 struct Ping {

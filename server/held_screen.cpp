@@ -21,38 +21,29 @@ bool same_pixels(const Surface& a, const Surface& b, const Rect& r) {
 void HeldScreen::reset(int w, int h) {
   g_ = {w, h, (w + kTileSize - 1) / kTileSize, (h + kTileSize - 1) / kTileSize};
   held_.resize(w, h);
-  next_.resize(w, h);
+  next_.reset();
   changed_.assign(static_cast<std::size_t>(g_.count()), 0);
   doubt_.assign(static_cast<std::size_t>(g_.count()), 0);
   lossy_.assign(static_cast<std::size_t>(g_.count()), 0);
   refresh_.assign(static_cast<std::size_t>(g_.count()), 0);
   changed_at_us_.assign(static_cast<std::size_t>(g_.count()), 0);
   refresh_count_ = 0;
+  held_frame_.reset();
+  next_frame_.reset();
 }
 
-int HeldScreen::take_changed(const Surface& s, const TileGrid& grid, const std::vector<std::uint64_t>& current,
-                             std::vector<std::uint64_t>& sent, std::uint64_t now_us) {
+int HeldScreen::take_changed(std::shared_ptr<const Surface> next, const std::vector<std::uint64_t>& current,
+                             std::vector<std::uint64_t>& sent, std::uint64_t now_us,
+                             std::optional<CopySearchCache::Frame> frame) {
+  next_ = std::move(next);
+  next_frame_ = frame;
   int n = 0;
-  // Stretches of changed tiles along a tile row are copied as one rectangle.
-  for (int ty = 0; ty < grid.rows(); ++ty) {
-    int tx = 0;
-    while (tx < grid.cols()) {
-      auto k = static_cast<std::size_t>(ty * grid.cols() + tx);
-      if (current[k] == sent[k]) {
-        ++tx;
-        continue;
-      }
-      int start = tx;
-      for (; tx < grid.cols(); ++tx) {
-        auto j = static_cast<std::size_t>(ty * grid.cols() + tx);
-        if (current[j] == sent[j]) break;
-        sent[j] = current[j];
-        changed_[j] = 1;
-        changed_at_us_[j] = now_us;
-        ++n;
-      }
-      next_.copy_rect_from(s, grid.tile_rect(ty * grid.cols() + start).united(grid.tile_rect(ty * grid.cols() + tx - 1)));
-    }
+  for (std::size_t k = 0; k < current.size(); ++k) {
+    if (current[k] == sent[k]) continue;
+    sent[k] = current[k];
+    changed_[k] = 1;
+    changed_at_us_[k] = now_us;
+    ++n;
   }
   return n;
 }
@@ -117,6 +108,7 @@ std::vector<Rect> HeldScreen::changed_groups() const {
 
 HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   Update u;
+  if (!next_) return u;  // nothing taken since the reset
   const int nt = g_.count();
   // Changed tiles go unless a copy may have brought their content; tiles a copy wrote
   // are compared with the next screen.
@@ -129,36 +121,48 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
     // and a graph in another would otherwise make one box of the whole screen to hash.
     // Copies apply to what the viewer holds in order, so each group's search sees the
     // copies of the groups before it.
-    for (const Rect& box : changed_groups()) {
-      std::vector<CopyRectMsg> found = detect_vertical_scroll(held_, next_, box);
-      // No scroll: perhaps a window moved both ways (groups of at least 2x2 tiles).
-      if (found.empty() && box.w >= 2 * kTileSize && box.h >= 2 * kTileSize)
-        if (auto m = detect_move(held_, next_, box)) found.push_back(*m);
-      for (const CopyRectMsg& c : found) {
-        copy_area(held_, c.src(), c.dst.x, c.dst.y, held_.bounds());
-        u.copied_pixels += c.dst.area();
-        // Pixels the viewer holds in doubt stay in doubt where they are copied to.
-        // So do lossy pixels (they are refreshed where they land, once idle).
-        bool from_doubt = false, from_lossy = false;
-        g_.for_tiles(c.src(), [&](int t) {
-          from_doubt |= doubt_[static_cast<std::size_t>(t)] != 0;
-          from_lossy |= lossy_[static_cast<std::size_t>(t)] != 0;
-        });
-        g_.for_tiles(c.dst, [&](int t) {
-          auto k = static_cast<std::size_t>(t);
-          compare[k] = 1;
-          if (from_doubt) doubt_[k] = 1;
-          if (from_lossy) lossy_[k] = 1;
-          changed_at_us_[k] = now_us;
-        });
-        u.copies.push_back(c);
+    auto apply = [&](const CopyRectMsg& c) {
+      copy_area(held_, c.src(), c.dst.x, c.dst.y, held_.bounds());
+      u.copied_pixels += c.dst.area();
+      // Pixels the viewer holds in doubt stay in doubt where they are copied to.
+      // So do lossy pixels (they are refreshed where they land, once idle).
+      bool from_doubt = false, from_lossy = false;
+      g_.for_tiles(c.src(), [&](int t) {
+        from_doubt |= doubt_[static_cast<std::size_t>(t)] != 0;
+        from_lossy |= lossy_[static_cast<std::size_t>(t)] != 0;
+      });
+      g_.for_tiles(c.dst, [&](int t) {
+        auto k = static_cast<std::size_t>(t);
+        compare[k] = 1;
+        if (from_doubt) doubt_[k] = 1;
+        if (from_lossy) lossy_[k] = 1;
+        changed_at_us_[k] = now_us;
+      });
+      u.copies.push_back(c);
+    };
+    // The search depends only on the two screens (and the tiles changed between them,
+    // which the frames also decide): between two known frames, another viewer may have
+    // searched already.
+    const bool known = shared_ && held_frame_ && next_frame_;
+    std::optional<std::vector<CopyRectMsg>> found_before;
+    if (known) found_before = shared_->find(*held_frame_, *next_frame_);
+    if (found_before) {
+      for (const CopyRectMsg& c : *found_before) apply(c);
+    } else {
+      for (const Rect& box : changed_groups()) {
+        std::vector<CopyRectMsg> found = detect_vertical_scroll(held_, *next_, box);
+        // No scroll: perhaps a window moved both ways (groups of at least 2x2 tiles).
+        if (found.empty() && box.w >= 2 * kTileSize && box.h >= 2 * kTileSize)
+          if (auto m = detect_move(held_, *next_, box)) found.push_back(*m);
+        for (const CopyRectMsg& c : found) apply(c);
       }
+      if (known) shared_->insert(*held_frame_, *next_frame_, u.copies);
     }
   }
 
   for (int t = 0; t < nt; ++t) {
     auto k = static_cast<std::size_t>(t);
-    if (compare[k]) send[k] = doubt_[k] || !same_pixels(held_, next_, g_.tile_rect(t));
+    if (compare[k]) send[k] = doubt_[k] || !same_pixels(held_, *next_, g_.tile_rect(t));
   }
   // The tiles to send, as runs along each tile row. They are views of the next screen,
   // which stays as it is until this update is encoded (the connection takes no changes
@@ -188,7 +192,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
         exact = !doubt_[k] && !lossy_[k];
       }
       if (exact) {
-        auto row_same = [&](int y) { return std::memcmp(held_.row32(y) + r.x, next_.row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) == 0; };
+        auto row_same = [&](int y) { return std::memcmp(held_.row32(y) + r.x, next_->row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) == 0; };
         int y0 = r.y, y1 = r.bottom();
         while (y0 < y1 && row_same(y0)) ++y0;
         while (y1 > y0 && row_same(y1 - 1)) --y1;
@@ -197,9 +201,9 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
       }
       RunSnapshot run;
       run.rect = r;
-      run.ext = next_.view(r);
+      run.ext = next_->view(r);
       run.lossless = kind;
-      held_.copy_rect_from(next_, r);
+      held_.copy_rect_from(*next_, r);
       u.runs.push_back(std::move(run));
     }
   }
@@ -207,6 +211,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   std::fill(doubt_.begin(), doubt_.end(), 0);
   std::fill(refresh_.begin(), refresh_.end(), 0);
   refresh_count_ = 0;
+  held_frame_ = next_frame_;  // the held screen now equals the next one
   return u;
 }
 

@@ -1,10 +1,13 @@
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "codecs/surface.hpp"
 #include "codecs/tile_grid.hpp"
 #include "protocol/messages.hpp"
+#include "server/copy_search_cache.hpp"
 #include "server/ops_planner.hpp"
 #include "server/update_encoder.hpp"
 
@@ -14,20 +17,24 @@ namespace rd {
 // client's state): `held` is the viewer's screen, `next` the session's screen as this
 // viewer's next update will leave it. Knowing both, an update can be made of copies of
 // what the viewer already has (scrolls found in the pixels) plus only the tiles that
-// still differ. Two screens of memory per viewer buy that.
+// still differ. The held screen is the viewer's own (one screen of memory per viewer);
+// the next one is the session's shared snapshot (Session::snapshot_locked).
 //
 // Threading: take_changed() runs on the I/O thread under the session lock, plan() on a
 // worker; the viewer's connection never runs them at the same time (one update at once).
 class HeldScreen {
  public:
-  HeldScreen(int w, int h) { reset(w, h); }
+  // `shared`: copies found by other viewers between the same frames (may be null).
+  HeldScreen(int w, int h, std::shared_ptr<CopySearchCache> shared = nullptr) : shared_(std::move(shared)) { reset(w, h); }
   // Black, as a viewer starts and after a Resize.
   void reset(int w, int h);
 
-  // Copies the tiles whose version differs from `sent` into the next screen and marks
-  // them sent. Returns how many tiles changed. Call with the session lock held.
-  int take_changed(const Surface& s, const TileGrid& grid, const std::vector<std::uint64_t>& current,
-                   std::vector<std::uint64_t>& sent, std::uint64_t now_us = 0);
+  // Takes `next` (the session's screen now) as the next screen and marks the tiles whose
+  // version differs from `sent` as changed and sent. Returns how many tiles changed.
+  // Call with the session lock held. `frame` names that screen, when known.
+  int take_changed(std::shared_ptr<const Surface> next, const std::vector<std::uint64_t>& current,
+                   std::vector<std::uint64_t>& sent, std::uint64_t now_us = 0,
+                   std::optional<CopySearchCache::Frame> frame = std::nullopt);
   // The viewer's pixels in r are in doubt (it asked for a refresh): they are sent, and
   // not copied from, whatever the comparison says.
   void doubt(const Rect& r);
@@ -58,10 +65,15 @@ class HeldScreen {
  private:
   std::vector<Rect> changed_groups() const;
   GridGeometry g_;
-  Surface held_, next_;
+  Surface held_;
+  std::shared_ptr<const Surface> next_;  // unchanged while this viewer's update is made
   std::vector<char> changed_, doubt_, lossy_, refresh_;
   std::vector<std::uint64_t> changed_at_us_;
   int refresh_count_ = 0;
+  // Which frames of the session the held and next screens are, when known: the copy
+  // search between two known frames is shared with other viewers.
+  std::shared_ptr<CopySearchCache> shared_;
+  std::optional<CopySearchCache::Frame> held_frame_, next_frame_;
 };
 
 }  // namespace rd

@@ -337,6 +337,7 @@ int main(int argc, char** argv) {
     }
     j["session"] = {{"commits", session.commits()},
                     {"changing_commits", session.changing_commits()},
+                    {"snapshots_made", session.snapshots_made()},
                     {"tiles_changed", session.tiles_changed()}};
     j["encoder_pool"] = rd::tlp_json(pool.tlp(), pool.size());
     j["cpu_seconds"] = rd::process_cpu_seconds();
@@ -347,6 +348,7 @@ int main(int argc, char** argv) {
     for (const auto& v : server->stats()) viewers.push_back(rd::viewer_stats_json(v));
     j["viewers"] = viewers;
     j["encode_cache"] = {{"hits", server->encode_cache().hits()}, {"misses", server->encode_cache().misses()}};
+    j["copy_search_cache"] = {{"hits", server->copy_search_cache().hits()}, {"misses", server->copy_search_cache().misses()}};
     j["connections"] = {{"total", server->connections()}, {"live", server->live_viewers()}, {"refused_busy", server->refused_busy()}};
     if (rfb) {
       nlohmann::json clients = nlohmann::json::array();

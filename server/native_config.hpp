@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "codecs/encode_cache.hpp"
+#include "server/copy_search_cache.hpp"
 #include "server/auth_throttle.hpp"
 
 namespace asio::ssl {
@@ -44,6 +45,8 @@ struct NativeServerConfig {
   std::shared_ptr<asio::ssl::context> tls;
   // Encoded tiles shared by all viewers (NativeServer makes one when none is given).
   std::shared_ptr<EncodeCache> encode_cache;
+  // Scrolls and moves found between two frames, shared by all pixel viewers (likewise).
+  std::shared_ptr<CopySearchCache> copy_search;
   static constexpr std::size_t kEncodeCacheBytes = 8u << 20;  // a few frames: viewers share while in step
 };
 

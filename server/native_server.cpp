@@ -1,54 +1,58 @@
 #include "server/native_server.hpp"
 
-#include "server/listen.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <unistd.h>
 
 #include <algorithm>
 
 namespace rd {
 
 NativeServer::NativeServer(asio::io_context& io, Session& session, WorkerPool& pool, NativeServerConfig config)
-    : io_(io), session_(session), pool_(pool), config_(std::move(config)), acceptor_(io) {
+    : io_(io), session_(session), pool_(pool), config_(std::move(config)) {
   if (!config_.throttle) config_.throttle = std::make_shared<AuthThrottle>();
   if (!config_.encode_cache) config_.encode_cache = std::make_shared<EncodeCache>(NativeServerConfig::kEncodeCacheBytes);
-  port_ = listen_on(acceptor_, config_.listen_address, config_.port);
-  accept();
+  if (!config_.copy_search) config_.copy_search = std::make_shared<CopySearchCache>();
+  front_ = std::make_unique<HelloFront>(
+      config_, [this] { return live_count_.load() < static_cast<std::size_t>(config_.max_viewers); },
+      [this](HelloFront::Arrival a) { asio::post(io_, [this, a = std::move(a)]() mutable { adopt(std::move(a)); }); });
+  port_ = front_->port();
 }
 
-void NativeServer::accept() {
-  acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        spdlog::warn("accept failed: {}", ec.message());
-        accept();
-      }
-      return;
-    }
-    int handshakes = 0;
-    for (const auto& [cid, c] : live_) handshakes += c->in_handshake() ? 1 : 0;
-    if (live_.size() >= static_cast<std::size_t>(config_.max_viewers) || handshakes >= config_.max_handshakes) {
-      refuse_busy(std::move(socket), live_.size() >= static_cast<std::size_t>(config_.max_viewers)
-                                         ? "the server has its maximum of " + std::to_string(config_.max_viewers) + " viewers; try later"
-                                         : "too many connections are still in their handshake; try later");
-      return accept();
-    }
-    int id = next_id_++;
-    auto conn = std::make_shared<ViewerConnection>(std::move(socket), id, session_, pool_, config_,
-                                                   [this](const ViewerStats& final_stats) {
-                                                     // Hostile clients may connect without end: keep the
-                                                     // stats of the last viewers gone, count the rest.
-                                                     if (gone_.size() >= kGoneKept) {
-                                                       gone_.erase(gone_.begin());
-                                                       ++gone_dropped_;
-                                                     }
-                                                     gone_.push_back(final_stats);
-                                                     live_.erase(final_stats.id);
-                                                   });
-    live_.emplace(id, conn);
+NativeServer::~NativeServer() { front_->stop(); }
+
+void NativeServer::adopt(HelloFront::Arrival a) {
+  asio::ip::tcp::socket socket(io_);
+  asio::error_code ec;
+  socket.assign(asio::ip::make_address(config_.listen_address).is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), a.fd, ec);
+  if (ec) {
+    ::close(a.fd);
+    return;
+  }
+  if (closing_) return;  // the socket closes with it
+  // The front door saw room; viewers that came in meanwhile may have taken it.
+  if (live_.size() >= static_cast<std::size_t>(config_.max_viewers))
+    return refuse_busy(std::move(socket), "the server has its maximum of " + std::to_string(config_.max_viewers) + " viewers; try later");
+  int id = next_id_++;
+  auto conn = std::make_shared<ViewerConnection>(std::move(socket), id, session_, pool_, config_,
+                                                 [this](const ViewerStats& final_stats) {
+                                                   // Hostile clients may connect without end: keep the
+                                                   // stats of the last viewers gone, count the rest.
+                                                   if (gone_.size() >= kGoneKept) {
+                                                     gone_.erase(gone_.begin());
+                                                     ++gone_dropped_;
+                                                   }
+                                                   gone_.push_back(final_stats);
+                                                   live_.erase(final_stats.id);
+                                                   live_count_ = live_.size();
+                                                 });
+  live_.emplace(id, conn);
+  live_count_ = live_.size();
+  if (a.hello)
+    conn->start_with_hello(std::move(*a.hello));
+  else
     conn->start();
-    accept();
-  });
 }
 
 void NativeServer::refuse_busy(asio::ip::tcp::socket socket, const std::string& why) {
@@ -82,8 +86,8 @@ void NativeServer::wake_all() {
 }
 
 void NativeServer::shutdown(const std::string& reason, std::chrono::milliseconds grace) {
-  asio::error_code ec;
-  acceptor_.close(ec);
+  front_->stop();
+  closing_ = true;
   auto conns = live_;
   for (auto& [id, c] : conns) c->say_goodbye(reason, grace);
 }

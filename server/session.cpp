@@ -46,6 +46,37 @@ void Session::inputs_applied(std::uint64_t serial) {
   notify();
 }
 
+std::shared_ptr<const Surface> Session::snapshot_locked() {
+  for (const Snapshot& s : snapshots_)
+    if (s.geometry == geometry_epoch_ && s.version == version_counter_) return s.surface;
+  // The pool holds the only reference to a surface nobody uses (and only this code,
+  // under the lock, hands out new ones): that one may change.
+  Snapshot* reuse = nullptr;
+  for (Snapshot& s : snapshots_)
+    if (s.surface.use_count() == 1 && s.geometry == geometry_epoch_ && (!reuse || s.version > reuse->version)) reuse = &s;
+  if (reuse) {
+    // Stretches of tiles changed since it was made, along each tile row.
+    for (int ty = 0; ty < grid_.rows(); ++ty)
+      for (int tx = 0; tx < grid_.cols();) {
+        auto newer = [&](int x) { return versions_[static_cast<std::size_t>(ty * grid_.cols() + x)] > reuse->version; };
+        if (!newer(tx)) {
+          ++tx;
+          continue;
+        }
+        int start = tx;
+        while (tx < grid_.cols() && newer(tx)) ++tx;
+        reuse->surface->copy_rect_from(surface_, grid_.tile_rect(ty * grid_.cols() + start).united(grid_.tile_rect(ty * grid_.cols() + tx - 1)));
+      }
+    reuse->version = version_counter_;
+    return reuse->surface;
+  }
+  std::erase_if(snapshots_, [&](const Snapshot& s) { return s.geometry != geometry_epoch_ && s.surface.use_count() == 1; });
+  auto fresh = std::make_shared<Surface>(surface_);
+  ++snapshots_made_;
+  if (snapshots_.size() < kSnapshotsPooled) snapshots_.push_back({fresh, version_counter_, geometry_epoch_});
+  return fresh;
+}
+
 void Session::resize(int w, int h) {
   {
     std::lock_guard lk(mu_);
@@ -102,6 +133,11 @@ std::uint64_t Session::commits() const {
 std::uint64_t Session::tiles_changed() const {
   std::lock_guard lk(mu_);
   return tiles_changed_;
+}
+
+std::uint64_t Session::snapshots_made() const {
+  std::lock_guard lk(mu_);
+  return snapshots_made_;
 }
 
 std::uint64_t Session::changing_commits() const {

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -86,6 +87,13 @@ class Session {
   std::uint64_t geometry_epoch_locked() const { return geometry_epoch_; }
   // The version every tile has while it is still black since creation or resize.
   std::uint64_t black_version_locked() const { return black_version_; }
+  // The newest tile version: with the geometry epoch, it names the screen's content.
+  std::uint64_t content_version_locked() const { return version_counter_; }
+  // The screen as it is now, as a surface that never changes, shared by every viewer
+  // that asks until the screen changes: pixel viewers plan their updates from it without
+  // the lock and without a copy each. Surfaces nobody holds any more are reused, brought
+  // up to date by copying only the tiles changed since they were made.
+  std::shared_ptr<const Surface> snapshot_locked();
   std::uint64_t cursor_epoch() const;
   CursorShape cursor() const;
 
@@ -122,6 +130,7 @@ class Session {
   std::uint64_t commits() const;
   std::uint64_t tiles_changed() const;
   std::uint64_t changing_commits() const;  // publishes that changed at least one tile
+  std::uint64_t snapshots_made() const;    // whole-screen copies snapshot_locked() made
 
  private:
   void notify();
@@ -136,6 +145,14 @@ class Session {
   std::uint64_t geometry_epoch_ = 0;
   std::uint64_t black_version_ = 1;
   std::uint64_t commits_ = 0, tiles_changed_ = 0, changing_commits_ = 0;
+  struct Snapshot {
+    std::shared_ptr<Surface> surface;
+    std::uint64_t version = 0, geometry = 0;
+  };
+  std::vector<Snapshot> snapshots_;
+  std::uint64_t snapshots_made_ = 0;
+  // Viewers in step hold one or two frames; a few more cover stragglers.
+  static constexpr std::size_t kSnapshotsPooled = 6;
 
   mutable std::mutex aux_mu_;  // guards the cursor and the clipboard
   CursorShape cursor_;

@@ -11,19 +11,17 @@
 
 #include "common/clock.hpp"
 #include "server/held_screen.hpp"
+#include "server/hello_rules.hpp"
 #include "server/update_encoder.hpp"
 #include "server/update_jobs.hpp"
 
 namespace rd {
 
 namespace {
-// The hello is small; anything bigger before the handshake is not a viewer.
-constexpr std::uint32_t kMaxHelloBody = 4096;
 // The smallest message limit a viewer may announce: one tile run must fit.
 constexpr std::uint32_t kMinViewerMaxMessage = 1u << 20;
 constexpr auto kCloseGrace = std::chrono::seconds(2);
-// The first byte of a TLS connection: a handshake record.
-constexpr std::uint8_t kTlsHandshakeRecord = 0x16;
+
 }  // namespace
 
 ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
@@ -56,7 +54,7 @@ bool log_unstreamed_allowed() {
 }
 }  // namespace
 
-void ViewerConnection::start() {
+void ViewerConnection::begin() {
   asio::error_code ec;
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);  // input echo must not wait for Nagle
   if (log_unstreamed_allowed()) spdlog::info("viewer {} connected from {}", stats_.id, stats_.peer);
@@ -68,10 +66,21 @@ void ViewerConnection::start() {
       self->fail(ErrorCode::HandshakeTimeout, "no answer to the password challenge within " +
                                                   std::to_string(self->config_.handshake_timeout.count()) + " ms");
   });
+}
+
+void ViewerConnection::start() {
+  begin();
   if (config_.tls)
     start_tls();
   else
     read_header();
+}
+
+void ViewerConnection::start_with_hello(RawMessage hello) {
+  begin();
+  stats_.bytes_received += kHeaderSize + hello.body.size();
+  body_buf_ = std::move(hello.body);
+  on_body(Header{hello.type, hello.flags, static_cast<std::uint32_t>(body_buf_.size())});
 }
 
 void ViewerConnection::start_tls() {
@@ -113,10 +122,13 @@ void ViewerConnection::read_header() {
                      }
                      self->stats_.bytes_received += n;
                      Header h;
+                     if (self->state_ == State::Hello) {
+                       auto first = first_header(self->header_buf_, !self->stream_.is_tls());
+                       if (auto* p = std::get_if<HelloProblem>(&first)) return self->fail(p->first, p->second);
+                       return self->read_body(std::get<Header>(first));
+                     }
                      // Before authentication, nothing may make the server allocate much.
-                     const bool handshaking = self->state_ == State::Hello || self->state_ == State::Auth;
-                     if (self->state_ == State::Hello && self->header_buf_[0] == kTlsHandshakeRecord && !self->stream_.is_tls())
-                       return self->fail(ErrorCode::Unexpected, "the viewer started TLS, but this server has no --tls-cert; connect without TLS");
+                     const bool handshaking = self->state_ == State::Auth;
                      try {
                        h = decode_header(self->header_buf_, handshaking ? kMaxHelloBody : kDefaultMaxViewerMessage);
                      } catch (const DecodeError& e) {
@@ -139,15 +151,18 @@ void ViewerConnection::read_body(Header h) {
                        return;
                      }
                      self->stats_.bytes_received += n;
-                     try {
-                       self->handle(h.type, h.flags, self->body_buf_);
-                     } catch (const DecodeError& e) {
-                       self->fail(ErrorCode::Malformed, std::string("malformed ") + msg_type_name(h.type) + ": " + e.what());
-                       return;
-                     }
-                     if (self->state_ == State::Hello || self->state_ == State::Auth || self->state_ == State::Streaming)
-                       self->read_header();
+                     self->on_body(h);
                    });
+}
+
+void ViewerConnection::on_body(Header h) {
+  try {
+    handle(h.type, h.flags, body_buf_);
+  } catch (const DecodeError& e) {
+    fail(ErrorCode::Malformed, std::string("malformed ") + msg_type_name(h.type) + ": " + e.what());
+    return;
+  }
+  if (state_ == State::Hello || state_ == State::Auth || state_ == State::Streaming) read_header();
 }
 
 void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView body) {
@@ -347,7 +362,7 @@ void ViewerConnection::complete_hello(const ClientHello& hello, const Negotiated
     // The viewer starts black: tiles still black since the session began are not owed.
     sent_versions_.assign(session_.tile_versions_locked().size(), session_.black_version_locked());
     if (encoding_mode_ == Encoding::Pixels && (caps_ & kCapCopyRect) && config_.scroll_detection)
-      held_ = std::make_shared<HeldScreen>(session_.surface().width(), session_.surface().height());
+      held_ = std::make_shared<HeldScreen>(session_.surface().width(), session_.surface().height(), config_.copy_search);
     // Ops replay on what the viewer holds: only on a screen that is still all black
     // can they start at once. Otherwise the first update is pixels, and ops follow.
     const auto& v = session_.tile_versions_locked();
@@ -423,8 +438,8 @@ void ViewerConnection::maybe_send_update() {
     if (held_) {
       for (const Rect& r : pending_doubt_) held_->doubt(r);
       pending_doubt_.clear();
-      if (held_->take_changed(session_.surface(), session_.grid_locked(), session_.tile_versions_locked(), sent_versions_,
-                              now_us()) == 0 &&
+      if (held_->take_changed(session_.snapshot_locked(), session_.tile_versions_locked(), sent_versions_,
+                              now_us(), CopySearchCache::Frame{session_.geometry_epoch_locked(), session_.content_version_locked()}) == 0 &&
           !held_->refresh_pending()) {
         lk.unlock();
         return send_input_answer();

@@ -28,7 +28,10 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
                    const NativeServerConfig& config, ClosedFn on_closed);
 
+  // Reads the hello itself (TLS connections: after the TLS handshake).
   void start();
+  // The front door read the hello already.
+  void start_with_hello(RawMessage hello);
   // The session changed: send an update if the flow window allows.
   void wake();
   // Ends the connection with a Bye (server shutdown) once the viewer holds the final
@@ -42,8 +45,10 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
  private:
   enum class State { Hello, Auth, Streaming, Closing, Closed };
 
+  void begin();
   void start_tls();
   void read_header();
+  void on_body(Header h);
   void read_body(Header h);
   void handle(std::uint8_t type, std::uint8_t flags, ByteView body);
   void handle_hello(ByteView body);

@@ -159,7 +159,10 @@ TEST_CASE("e2e bad input: every malformed connection is refused, the good viewer
   auto s = parse_json(server.stop_and_read_stats(), "server stats");
   CHECK(gv["framebuffer_hash"] == s["surface_hash"]);
   CHECK(gv["end_reason"] == "idle");
-  CHECK(s["viewers"].size() == cases.size() + 2);
+  // Every connection was accepted; those whose first header was wrong were turned away
+  // by the front door and never became viewers.
+  CHECK(s["connections"]["total"].get<std::size_t>() == cases.size() + 2);
+  CHECK(s["viewers"].size() < cases.size() + 2);
 }
 
 TEST_CASE("e2e viewer: a peer that accepts but never says hello times out clearly, SIGUSR1 meanwhile is harmless") {

@@ -119,7 +119,7 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session; the good viewer sta
   // 40 s of the desktop animating at 30 fps: the baseline, the attack, and the end.
   ServerProcess server(dir, {"--app", "desktop", "--frames", "1200", "--fps", "30", "--max-viewers", "200"});
   // Without attack: the good viewer's input-to-display latency, probed 20 times a second.
-  HeadlessViewer before(dir, "good-before", server.url(), {"--probe-input", "20", "--exit-after", "5"});
+  HeadlessViewer before(dir, "good-before", server.url(), {"--probe-input", "50", "--exit-after", "8"});
   auto calm = before.finish();
   const long rss_calm = rss_kib(server);
 
@@ -176,7 +176,7 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session; the good viewer sta
   REQUIRE(wait_until([&] { return crowd.frames() >= 100; }, 30s));
 
   // Under attack: the same probe.
-  HeadlessViewer during(dir, "good-during", server.url(), {"--probe-input", "20", "--exit-after", "5"});
+  HeadlessViewer during(dir, "good-during", server.url(), {"--probe-input", "50", "--exit-after", "8"});
   long rss_peak = rss_calm;
   auto attacked = during.finish();
   rss_peak = std::max(rss_peak, rss_kib(server));
@@ -197,22 +197,25 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session; the good viewer sta
   }
   CHECK(crowd.closed() == 0);
 
-  MESSAGE("input-to-display p99: " << p99_of(calm) << " ms calm, " << p99_of(attacked) << " ms under attack (p50 "
+  MESSAGE("input-to-display p99: " << p99_of(calm) << " ms calm, " << p99_of(attacked) << " ms under attack (x"
+                                   << p99_of(attacked) / std::max(0.001, p99_of(calm)) << "; p50 "
                                    << calm["input_latency_ms"]["p50"] << " / " << attacked["input_latency_ms"]["p50"]
                                    << "); server RSS " << rss_calm << " KiB calm, " << rss_peak << " KiB under attack; "
                                    << churned.load() << " junk connections, crowd got " << crowd.frames() << " frames");
-  CHECK(calm["input_latency_ms"]["count"].get<int>() > 150);
-  CHECK(attacked["input_latency_ms"]["count"].get<int>() > 150);
+  CHECK(calm["input_latency_ms"]["count"].get<int>() > 600);
+  CHECK(attacked["input_latency_ms"]["count"].get<int>() > 600);
   const bool sanitized = std::getenv("RDISPLAY_SANITIZED") != nullptr;  // figures of another program
   if (!sanitized) {
-    // Typing stays interactive: the server answers input ahead of the crowd's updates
-    // (input-first wakes, urgent encoder jobs, encoders niced). The issue's target, p99
-    // within 2x of calm, is not met on two shared cores (docs/hardening.md).
+    // Typing stays interactive: junk never reaches the I/O thread (the front door), the
+    // crowd shares copy searches, snapshots and encodes, and the server answers input
+    // ahead of the crowd's updates. The p99 ratio is measured, not asserted: the attack
+    // runs on the same two cores (docs/hardening.md has the figures).
     CHECK(attacked["input_latency_ms"]["p50"].get<double>() < 10.0);
     CHECK(p99_of(attacked) < 500.0);
-    // Memory: each of the ~100 viewers holds two screen-sized surfaces (what it holds and
-    // the snapshot being planned: 8 MiB at 1280x800) and at most a window of frames;
-    // nothing grows with the junk connections.
+    // Memory: each of the ~100 viewers holds at most two screen-sized surfaces (what it
+    // holds, and the session snapshot its update is planned from, shared with viewers at
+    // the same frame: 8 MiB at 1280x800) and at most a window of frames; nothing grows
+    // with the junk connections.
     CHECK(rss_peak - rss_calm < 101 * 9 * 1024);
   }
 

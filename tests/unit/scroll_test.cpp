@@ -12,6 +12,7 @@
 #include "codecs/scroll_detect.hpp"
 #include "codecs/tile_grid.hpp"
 #include "server/held_screen.hpp"
+#include "server/session.hpp"
 
 using namespace rd;
 
@@ -47,13 +48,14 @@ struct Applied {
   HeldScreen::Update update;
 };
 
-Applied run_update(HeldScreen& held, const Surface& before, const Surface& now, bool detect) {
+Applied run_update(HeldScreen& held, const Surface& before, const Surface& now, bool detect,
+                   std::optional<CopySearchCache::Frame> frame = std::nullopt) {
   TileGrid grid(now);
   std::vector<std::uint64_t> current(static_cast<std::size_t>(grid.count()), 2), sent(current.size(), 2);
   TileGrid old_grid(before);
   for (int t = 0; t < grid.count(); ++t)
     if (grid.hash(t) != old_grid.hash(t)) sent[static_cast<std::size_t>(t)] = 1;  // changed since last sent
-  held.take_changed(now, grid, current, sent);
+  held.take_changed(std::make_shared<const Surface>(now), current, sent, 0, frame);
   Applied a{before, held.plan(detect)};
   for (const CopyRectMsg& c : a.update.copies) copy_area(a.viewer, c.src(), c.dst.x, c.dst.y, a.viewer.bounds());
   for (const RunSnapshot& r : a.update.runs) put_image(a.viewer, r.rect.x, r.rect.y, r.view(), a.viewer.bounds());
@@ -67,10 +69,10 @@ std::int64_t run_pixels(const HeldScreen::Update& u) {
 }
 
 // A HeldScreen that holds `s` already (as after an earlier update).
-void prime(HeldScreen& held, const Surface& s) {
+void prime(HeldScreen& held, const Surface& s, std::optional<CopySearchCache::Frame> frame = std::nullopt) {
   TileGrid grid(s);
   std::vector<std::uint64_t> current(static_cast<std::size_t>(grid.count()), 1), sent(current.size(), 0);
-  held.take_changed(s, grid, current, sent);
+  held.take_changed(std::make_shared<const Surface>(s), current, sent, 0, frame);
   held.plan(false);
 }
 
@@ -273,4 +275,79 @@ TEST_CASE("held screen: lossy tiles are refreshed exactly once idle, and copies 
   CHECK(held.schedule_refresh(2'000'000'000, 400'000, &next_due) == held.lossy_tiles());
   HeldScreen::Update r = held.plan(true, 2'000'000'000);
   for (const RunSnapshot& run : r.runs) CHECK(run.lossless);
+}
+
+TEST_CASE("held screen: viewers going between the same frames share one copy search and get the same update") {
+  const int w = 640, h = 480;
+  Surface f0 = text_like(w, h, 1, 3);
+  Surface f1 = scrolled(f0, {0, 64, w, 320}, -32, 2);  // a window's text scrolls
+  Surface f2 = scrolled(f1, {0, 0, w, h}, 48, 3);      // then the whole screen
+  auto shared = std::make_shared<CopySearchCache>();
+  const CopySearchCache::Frame k0{1, 10}, k1{1, 11}, k2{1, 12};
+  HeldScreen a(w, h, shared), b(w, h, shared), late(w, h, shared), alone(w, h);
+  for (HeldScreen* v : {&a, &b, &late, &alone}) prime(*v, f0, k0);
+  CHECK(shared->misses() == 0);  // priming searched nothing: no frame was held before
+
+  Applied a1 = run_update(a, f0, f1, true, k1);  // searches and shares
+  CHECK(shared->misses() == 1);
+  Applied b1 = run_update(b, f0, f1, true, k1);  // reuses
+  CHECK(shared->hits() == 1);
+  Applied alone1 = run_update(alone, f0, f1, true, k1);
+  REQUIRE_FALSE(a1.update.copies.empty());
+  CHECK(b1.update.copies == a1.update.copies);
+  CHECK(alone1.update.copies == a1.update.copies);
+  CHECK(run_pixels(b1.update) == run_pixels(a1.update));
+  CHECK(b1.viewer == f1);
+
+  // The next step is another pair; a viewer that skipped f1 goes f0 -> f2, its own pair.
+  Applied a2 = run_update(a, f1, f2, true, k2);
+  Applied b2 = run_update(b, f1, f2, true, k2);
+  Applied late2 = run_update(late, f0, f2, true, k2);
+  CHECK(shared->hits() == 2);
+  CHECK(shared->misses() == 3);
+  CHECK(b2.update.copies == a2.update.copies);
+  CHECK(a2.viewer == f2);
+  CHECK(b2.viewer == f2);
+  CHECK(late2.viewer == f2);
+
+  // After a reset (a resize) nothing is known about the held screen: it searches itself.
+  b.reset(w, h);
+  prime(b, f0, CopySearchCache::Frame{2, 20});
+  Applied b3 = run_update(b, f0, f1, true, CopySearchCache::Frame{2, 21});
+  CHECK(shared->misses() == 4);
+  CHECK(b3.viewer == f1);
+}
+
+TEST_CASE("session snapshots: shared while the screen is unchanged, never changed while held, reused once free") {
+  Session session(320, 200, "t");
+  Surface frame(320, 200, rgb(0, 0, 0));
+  auto publish = [&](const Rect& r, std::uint32_t colour) {
+    fill_rect(frame, r, colour, frame.bounds());
+    session.publish(frame, Region(r));
+  };
+  auto snapshot = [&] {
+    auto lk = session.lock();
+    return session.snapshot_locked();
+  };
+  publish({0, 0, 100, 100}, rgb(200, 0, 0));
+  auto a = snapshot();
+  CHECK(*a == frame);
+  CHECK(snapshot() == a);  // the same surface while nothing changed
+  const Surface at_a = frame;
+  publish({150, 50, 100, 100}, rgb(0, 200, 0));
+  auto b = snapshot();
+  CHECK(b != a);
+  CHECK(*a == at_a);  // held: untouched by the publish
+  CHECK(*b == frame);
+  // Nobody holds the first any more: the next snapshot is it, brought up to date.
+  const Surface* first = a.get();
+  a.reset();
+  publish({10, 120, 300, 40}, rgb(0, 0, 200));
+  auto c = snapshot();
+  CHECK(c.get() == first);
+  CHECK(*c == frame);
+  CHECK(*b != frame);  // b still shows the screen it was taken at
+  session.resize(128, 64);
+  Surface black(128, 64);
+  CHECK(*snapshot() == black);
 }
