@@ -60,6 +60,8 @@ void StreamReceiver::receive_loop() {
 
   bool in_frame = false;
   std::uint32_t seq = 0;
+  int frame_tiles = 0;  // TileUpdates in this frame so far
+  constexpr int kInlineTiles = 2;
   Region frame_region;
   JobLatch latch;
   std::atomic<std::uint64_t> decode_us{0};
@@ -87,6 +89,7 @@ void StreamReceiver::receive_loop() {
         frame_region.clear();
         to_store.clear();
         decode_us = 0;
+        frame_tiles = 0;
         break;
       }
       case MsgType::TileUpdate: {
@@ -109,7 +112,7 @@ void StreamReceiver::receive_loop() {
         stats_.bytes_by_codec[static_cast<std::size_t>(t.codec)] += t.payload.size();
         latch.add();
         MutablePixelView dst = decoded_.mutable_view(t.rect);
-        pool_.submit([&, body, t, dst] {
+        auto job = [&, body, t, dst] {
           std::uint64_t t0 = now_us();
           try {
             decode_tile(t.codec, t.payload, dst);
@@ -119,7 +122,14 @@ void StreamReceiver::receive_loop() {
           }
           decode_us += now_us() - t0;
           latch.done();
-        });
+        };
+        // The first small tiles of a frame are decoded here: a frame that answers a key
+        // press is often one or two tiles, and handing them to the pool would cost two
+        // thread wake-ups, more than the decode. Larger frames still spread over the pool.
+        if (++frame_tiles <= kInlineTiles && t.rect.area() <= kTileSize * kTileSize)
+          job();
+        else
+          pool_.submit(std::move(job));
         break;
       }
       case MsgType::CacheRef: {
