@@ -243,9 +243,16 @@ void RfbSession::send_clipboard(const std::string& utf8) {
   if (opts_.view_only) return;
   std::string latin1;  // this libvncclient speaks only the classic, Latin-1 cut text
   for (char32_t cp : utf8_decode(utf8)) latin1.push_back(cp <= 0xff ? static_cast<char>(cp) : '?');
+  // One write: libvncclient's SendClientCutText writes the header and the text apart, and
+  // an update request from the network thread could land between them.
+  std::string msg(8, '\0');
+  msg[0] = static_cast<char>(rfbClientCutText);
+  const auto n = static_cast<std::uint32_t>(latin1.size());
+  for (int i = 0; i < 4; ++i) msg[4 + static_cast<std::size_t>(i)] = static_cast<char>(n >> (24 - 8 * i));  // big-endian
+  msg += latin1;
   std::lock_guard lk(send_mu_);
-  SendClientCutText(cl_, latin1.data(), static_cast<int>(latin1.size()));
-  bytes_sent_ += 8 + latin1.size();
+  WriteToRFBServer(cl_, msg.data(), static_cast<unsigned int>(msg.size()));
+  bytes_sent_ += msg.size();
 }
 
 std::uint64_t RfbSession::bytes_received() const {
