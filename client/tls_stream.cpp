@@ -54,41 +54,41 @@ TlsClientStream::TlsClientStream(int fd, const std::string& host, std::uint16_t 
                                  TimePoint deadline)
     : fd_(fd) {
   const std::string where = host + ":" + std::to_string(port);
-  ctx_ = SSL_CTX_new(TLS_client_method());
+  ctx_.reset(SSL_CTX_new(TLS_client_method()));
   if (!ctx_) throw ConnectError("cannot start TLS: " + ssl_reason());
-  SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+  SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);
   // The protocol ends with Bye or Error; a close without close_notify is an end of
   // stream like any other, not a TLS error.
-  SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
-  SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_options(ctx_.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_mode(ctx_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (!opts.pin) {
     if (!opts.ca_file.empty()) {
-      if (SSL_CTX_load_verify_locations(ctx_, opts.ca_file.c_str(), nullptr) != 1)
+      if (SSL_CTX_load_verify_locations(ctx_.get(), opts.ca_file.c_str(), nullptr) != 1)
         throw ConnectError("cannot read CA certificates from " + opts.ca_file + ": " + ssl_reason());
-    } else if (SSL_CTX_set_default_verify_paths(ctx_) != 1) {
+    } else if (SSL_CTX_set_default_verify_paths(ctx_.get()) != 1) {
       throw ConnectError("cannot load the system's CA certificates: " + ssl_reason());
     }
   }
   // Verification runs but never aborts the handshake by itself: the result is checked
   // below, so that a failure can name the certificate's fingerprint.
-  SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
-  ssl_ = SSL_new(ctx_);
+  SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_NONE, nullptr);
+  ssl_.reset(SSL_new(ctx_.get()));
   if (!ssl_) throw ConnectError("cannot start TLS: " + ssl_reason());
   if (is_ip_address(host)) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str());
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), host.c_str());
   } else {
-    SSL_set_tlsext_host_name(ssl_, host.c_str());
-    SSL_set1_host(ssl_, host.c_str());
+    SSL_set_tlsext_host_name(ssl_.get(), host.c_str());
+    SSL_set1_host(ssl_.get(), host.c_str());
   }
   int flags = ::fcntl(fd_, F_GETFL);
   ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
-  SSL_set_fd(ssl_, fd_);
+  SSL_set_fd(ssl_.get(), fd_);
 
   for (;;) {
     ERR_clear_error();
-    int r = SSL_connect(ssl_);
+    int r = SSL_connect(ssl_.get());
     if (r == 1) break;
-    int err = SSL_get_error(ssl_, r);
+    int err = SSL_get_error(ssl_.get(), r);
     bool ready = true;
     if (err == SSL_ERROR_WANT_READ)
       ready = wait_for(fd_, POLLIN, deadline);
@@ -100,7 +100,7 @@ TlsClientStream::TlsClientStream(int fd, const std::string& host, std::uint16_t 
     if (!ready) throw ConnectError("TLS handshake with " + where + " timed out");
   }
 
-  X509* cert = SSL_get0_peer_certificate(ssl_);
+  X509* cert = SSL_get0_peer_certificate(ssl_.get());
   if (!cert) throw ConnectError("the server at " + where + " sent no certificate");
   unsigned char* der = nullptr;
   int len = i2d_X509(cert, &der);
@@ -113,7 +113,7 @@ TlsClientStream::TlsClientStream(int fd, const std::string& host, std::uint16_t 
       throw ConnectError("the server's certificate " + fp + " is not the pinned " + format_fingerprint(*opts.pin) +
                          "; someone may be in between, or the server has a new certificate");
   } else {
-    long v = SSL_get_verify_result(ssl_);
+    long v = SSL_get_verify_result(ssl_.get());
     if (v != X509_V_OK)
       throw ConnectError("the server's certificate is not trusted (" + std::string(X509_verify_cert_error_string(v)) +
                          "); its fingerprint is " + fp +
@@ -122,14 +122,12 @@ TlsClientStream::TlsClientStream(int fd, const std::string& host, std::uint16_t 
   }
 }
 
-TlsClientStream::~TlsClientStream() {
-  if (ssl_) SSL_free(ssl_);
-  if (ctx_) SSL_CTX_free(ctx_);
-}
+void TlsClientStream::Free::operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+void TlsClientStream::Free::operator()(SSL* s) const { SSL_free(s); }
 
 std::string TlsClientStream::description() const {
   std::lock_guard lk(mu_);
-  return std::string(SSL_get_version(ssl_)) + " " + SSL_get_cipher_name(ssl_);
+  return std::string(SSL_get_version(ssl_.get())) + " " + SSL_get_cipher_name(ssl_.get());
 }
 
 std::size_t TlsClientStream::read_some(std::uint8_t* p, std::size_t n, std::optional<TimePoint> deadline) {
@@ -139,8 +137,8 @@ std::size_t TlsClientStream::read_some(std::uint8_t* p, std::size_t n, std::opti
       std::lock_guard lk(mu_);
       ERR_clear_error();
       errno = 0;
-      r = SSL_read(ssl_, p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
-      err = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r);
+      r = SSL_read(ssl_.get(), p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
+      err = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), r);
       sys = errno;
     }
     if (r > 0) return static_cast<std::size_t>(r);
@@ -166,8 +164,8 @@ void TlsClientStream::write_all(const std::uint8_t* p, std::size_t n) {
       std::lock_guard lk(mu_);
       ERR_clear_error();
       errno = 0;
-      r = SSL_write(ssl_, p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
-      err = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r);
+      r = SSL_write(ssl_.get(), p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
+      err = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), r);
       sys = errno;
     }
     if (r > 0) {

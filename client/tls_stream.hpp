@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -32,7 +33,6 @@ class TlsClientStream {
   // Runs the handshake on `fd` (set non-blocking here) and checks the certificate;
   // throws ConnectError with a message for the user.
   TlsClientStream(int fd, const std::string& host, std::uint16_t port, const TlsOptions& opts, TimePoint deadline);
-  ~TlsClientStream();
   TlsClientStream(const TlsClientStream&) = delete;
   TlsClientStream& operator=(const TlsClientStream&) = delete;
 
@@ -47,9 +47,14 @@ class TlsClientStream {
   std::string description() const;
 
  private:
+  struct Free {
+    void operator()(SSL_CTX* c) const;
+    void operator()(SSL* s) const;
+  };
   int fd_;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
+  // Owned so that a constructor that throws (a refused certificate) frees them too.
+  std::unique_ptr<SSL_CTX, Free> ctx_;
+  std::unique_ptr<SSL, Free> ssl_;
   mutable std::mutex mu_;
   Fingerprint peer_fp_{};
 };
