@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   std::size_t runs = 0;
   for (int i = 1; i < argc; ++i) {
     std::vector<std::filesystem::path> files;
+    if (!std::filesystem::exists(argv[i])) {
+      std::fprintf(stderr, "%s: no such file or folder\n", argv[i]);
+      return 2;
+    }
     if (std::filesystem::is_directory(argv[i])) {
       for (const auto& e : std::filesystem::directory_iterator(argv[i]))
         if (e.is_regular_file()) files.push_back(e.path());
@@ -28,5 +32,5 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("%zu inputs ran without a crash\n", runs);
-  return runs > 0 ? 0 : 1;
+  return runs > 0 ? 0 : 1;  // an empty corpus tests nothing
 }
