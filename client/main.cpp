@@ -149,6 +149,10 @@ int main(int argc, char** argv) {
   // SIGUSR1 writes what has arrived so far to the stats file (headless; tests wait on
   // it), and must never end the program, even while it still connects.
   std::signal(SIGUSR1, on_usr1);
+  // A write to a connection the server reset must be an error, not the end of the
+  // viewer: OpenSSL writes TLS records with write(), which raises SIGPIPE (asio's plain
+  // sends do not), and the viewer goes on sending input while it reconnects.
+  std::signal(SIGPIPE, SIG_IGN);
   if (o.headless) {  // SIGINT and SIGTERM end the session cleanly, stats and screenshot included
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);

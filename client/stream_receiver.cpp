@@ -116,7 +116,7 @@ void StreamReceiver::receive_loop() {
           std::uint64_t t0 = now_us();
           try {
             decode_tile(t.codec, t.payload, dst);
-          } catch (const DecodeError& e) {
+          } catch (const std::exception& e) {  // a DecodeError, or a decoder that cannot start
             std::lock_guard lk(err_mu);
             if (tile_error.empty()) tile_error = std::string(tile_codec_name(t.codec)) + " tile: " + e.what();
           }

@@ -56,6 +56,7 @@ std::unique_ptr<FILE, FileCloser> create_file(const std::string& path, mode_t mo
 void generate_self_signed(const std::string& cert_path, const std::string& key_path,
                           const std::vector<std::string>& names, int days) {
   if (names.empty()) throw std::runtime_error("a certificate needs at least one name");
+  if (cert_path == key_path) throw std::runtime_error("the certificate and the key need two different files");
   PkeyPtr key(EVP_EC_gen("P-256"));
   if (!key) throw std::runtime_error(openssl_error("cannot make a P-256 key"));
   X509Ptr cert(X509_new());
@@ -102,9 +103,11 @@ void generate_self_signed(const std::string& cert_path, const std::string& key_p
     auto f = create_file(key_path, 0600);
     if (!PEM_write_PrivateKey(f.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr))
       throw std::runtime_error(openssl_error("cannot write " + key_path));
+    if (std::fclose(f.release()) != 0) throw std::runtime_error("cannot write " + key_path + " (disk full?)");
   }
   auto f = create_file(cert_path, 0644);
   if (!PEM_write_X509(f.get(), cert.get())) throw std::runtime_error(openssl_error("cannot write " + cert_path));
+  if (std::fclose(f.release()) != 0) throw std::runtime_error("cannot write " + cert_path + " (disk full?)");
 }
 
 Fingerprint der_fingerprint(const std::uint8_t* der, std::size_t size) {

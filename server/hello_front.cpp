@@ -26,7 +26,13 @@ struct HelloFront::Pending : std::enable_shared_from_this<Pending> {
     peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
     ++front.pending_;
   }
-  ~Pending() { --front.pending_; }
+  ~Pending() { uncount(); }
+  // Only connections still waiting for their hello count against the cap; one being
+  // turned away (draining for up to the grace period) does not.
+  void uncount() {
+    if (counted) --front.pending_;
+    counted = false;
+  }
 
   HelloFront& front;
   asio::ip::tcp::socket socket;
@@ -34,7 +40,8 @@ struct HelloFront::Pending : std::enable_shared_from_this<Pending> {
   std::string peer;
   std::array<std::uint8_t, kHeaderSize> header{};
   Bytes body, error;
-  bool done = false;
+  std::array<std::uint8_t, 1024> discard{};
+  bool done = false, counted = true;
 
   void start() {
     timer.expires_after(front.config_.handshake_timeout);
@@ -87,6 +94,7 @@ struct HelloFront::Pending : std::enable_shared_from_this<Pending> {
   }
   void hand_over(std::optional<RawMessage> hello) {
     done = true;
+    uncount();
     timer.cancel();
     asio::error_code ec;
     Arrival a;
@@ -99,13 +107,29 @@ struct HelloFront::Pending : std::enable_shared_from_this<Pending> {
   void fail(ErrorCode code, const std::string& why) {
     if (done) return;
     done = true;
+    uncount();
     if (front.log_allowed()) spdlog::warn("connection from {}: {}; closing it", peer, why);
     error = encode(ErrorMsg{code, why});
     timer.expires_after(kCloseGrace);
     timer.async_wait([self = shared_from_this()](const asio::error_code& e) {
       if (!e) self->shut();
     });
-    asio::async_write(socket, asio::buffer(error), [self = shared_from_this()](const asio::error_code&, std::size_t) {
+    asio::async_write(socket, asio::buffer(error), [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+      if (ec) {
+        self->timer.cancel();
+        return self->shut();
+      }
+      // Closing with the client's bytes unread would send a reset, which may destroy
+      // the Error before the client reads it: say we are done, read until the client
+      // closes too (or the grace period ends).
+      asio::error_code ignored;
+      self->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      self->drain();
+    });
+  }
+  void drain() {
+    socket.async_read_some(asio::buffer(discard), [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+      if (!ec) return self->drain();
       self->timer.cancel();
       self->shut();
     });
@@ -113,6 +137,7 @@ struct HelloFront::Pending : std::enable_shared_from_this<Pending> {
   void close(const std::string& why) {
     if (done) return;
     done = true;
+    uncount();
     timer.cancel();
     if (front.log_allowed()) spdlog::info("connection from {} ended before its hello: {}", peer, why);
     shut();
@@ -124,8 +149,8 @@ struct HelloFront::Pending : std::enable_shared_from_this<Pending> {
   }
 };
 
-HelloFront::HelloFront(const NativeServerConfig& config, HasRoom has_room, Handover handover)
-    : config_(config), has_room_(std::move(has_room)), handover_(std::move(handover)), acceptor_(io_) {
+HelloFront::HelloFront(const NativeServerConfig& config, HasRoom has_room, HandshakesElsewhere elsewhere, Handover handover)
+    : config_(config), has_room_(std::move(has_room)), elsewhere_(std::move(elsewhere)), handover_(std::move(handover)), acceptor_(io_) {
   port_ = listen_on(acceptor_, config_.listen_address, config_.port);
   accept();
   thread_ = std::thread([this] {
@@ -143,7 +168,7 @@ void HelloFront::stop() {
   asio::post(io_, [this] {
     asio::error_code ec;
     acceptor_.close(ec);
-    io_.stop();  // connections still in their hello are dropped with the io_context
+    io_.stop();  // connections still in their hello close when the io_context goes
   });
   thread_.join();
 }
@@ -160,7 +185,11 @@ void HelloFront::accept() {
     if (ec) {
       if (ec != asio::error::operation_aborted) {
         if (log_allowed()) spdlog::warn("accept failed: {}", ec.message());
-        accept();
+        // Out of descriptors (EMFILE) the next accept fails at once too: wait a little.
+        accept_backoff_.expires_after(std::chrono::milliseconds(100));
+        accept_backoff_.async_wait([this](const asio::error_code& e) {
+          if (!e) accept();
+        });
       }
       return;
     }
@@ -168,7 +197,7 @@ void HelloFront::accept() {
     if (!has_room_())
       refuse(std::move(socket), ErrorCode::Busy,
              "the server has its maximum of " + std::to_string(config_.max_viewers) + " viewers; try later");
-    else if (pending_.load() >= config_.max_handshakes)
+    else if (pending_.load() + elsewhere_() >= config_.max_handshakes)
       refuse(std::move(socket), ErrorCode::Busy, "too many connections are still in their handshake; try later");
     else
       std::make_shared<Pending>(*this, std::move(socket))->start();

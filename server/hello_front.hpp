@@ -30,9 +30,12 @@ class HelloFront {
   using Handover = std::function<void(Arrival)>;
   // Whether another viewer may come in (the I/O thread's count of live viewers).
   using HasRoom = std::function<bool()>;
+  // Connections handed over that are still in a handshake on the I/O thread (TLS, a
+  // password challenge): they count against the same cap as those here.
+  using HandshakesElsewhere = std::function<int()>;
 
   // Binds at once (throws std::system_error when the address is taken) and starts.
-  HelloFront(const NativeServerConfig& config, HasRoom has_room, Handover handover);
+  HelloFront(const NativeServerConfig& config, HasRoom has_room, HandshakesElsewhere elsewhere, Handover handover);
   ~HelloFront();  // stop()
   std::uint16_t port() const { return port_; }
   // Stops accepting; connections still in their hello are closed. Joins the thread.
@@ -50,6 +53,7 @@ class HelloFront {
 
   const NativeServerConfig& config_;
   HasRoom has_room_;
+  HandshakesElsewhere elsewhere_;
   Handover handover_;
   std::atomic<std::uint64_t> accepted_{0}, refused_busy_{0};
   std::atomic<int> pending_{0};  // connections in their hello here
@@ -57,6 +61,7 @@ class HelloFront {
   // Declared after what pending connections touch: they may end with the io_context.
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer accept_backoff_{io_};  // out of descriptors: wait, do not spin
   std::uint16_t port_ = 0;
   std::thread thread_;
 };

@@ -16,6 +16,7 @@ NativeServer::NativeServer(asio::io_context& io, Session& session, WorkerPool& p
   if (!config_.copy_search) config_.copy_search = std::make_shared<CopySearchCache>();
   front_ = std::make_unique<HelloFront>(
       config_, [this] { return live_count_.load() < static_cast<std::size_t>(config_.max_viewers); },
+      [this] { return io_handshakes_.load(); },
       [this](HelloFront::Arrival a) { asio::post(io_, [this, a = std::move(a)]() mutable { adopt(std::move(a)); }); });
   port_ = front_->port();
 }
@@ -34,6 +35,9 @@ void NativeServer::adopt(HelloFront::Arrival a) {
   // The front door saw room; viewers that came in meanwhile may have taken it.
   if (live_.size() >= static_cast<std::size_t>(config_.max_viewers))
     return refuse_busy(std::move(socket), "the server has its maximum of " + std::to_string(config_.max_viewers) + " viewers; try later");
+  // TLS handshakes and password challenges run here: they count against the cap too.
+  if (recount_handshakes() >= config_.max_handshakes)
+    return refuse_busy(std::move(socket), "too many connections are still in their handshake; try later");
   int id = next_id_++;
   auto conn = std::make_shared<ViewerConnection>(std::move(socket), id, session_, pool_, config_,
                                                  [this](const ViewerStats& final_stats) {
@@ -46,6 +50,7 @@ void NativeServer::adopt(HelloFront::Arrival a) {
                                                    gone_.push_back(final_stats);
                                                    live_.erase(final_stats.id);
                                                    live_count_ = live_.size();
+                                                   recount_handshakes();
                                                  });
   live_.emplace(id, conn);
   live_count_ = live_.size();
@@ -53,6 +58,14 @@ void NativeServer::adopt(HelloFront::Arrival a) {
     conn->start_with_hello(std::move(*a.hello));
   else
     conn->start();
+  recount_handshakes();
+}
+
+int NativeServer::recount_handshakes() {
+  int n = 0;
+  for (const auto& [id, c] : live_) n += c->in_handshake() ? 1 : 0;
+  io_handshakes_ = n;
+  return n;
 }
 
 void NativeServer::refuse_busy(asio::ip::tcp::socket socket, const std::string& why) {
@@ -74,6 +87,7 @@ void NativeServer::wake_all() {
   if (wake_pending_.exchange(true)) return;
   asio::post(io_, [this] {
     wake_pending_ = false;
+    recount_handshakes();  // handshakes end inside connections: keep the front door's view fresh
     // Copy: a wake may close a connection, which erases it from live_.
     auto conns = live_;
     // Viewers waiting for the answer to their input first: with many viewers, the one

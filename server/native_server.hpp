@@ -38,12 +38,14 @@ class NativeServer {
 
  private:
   void adopt(HelloFront::Arrival a);  // on the I/O thread
+  int recount_handshakes();           // on the I/O thread: connections here in Hello or Auth
   asio::io_context& io_;
   Session& session_;
   WorkerPool& pool_;
   NativeServerConfig config_;
   std::uint16_t port_ = 0;
   std::atomic<std::size_t> live_count_{0};  // live_.size(), for the front door
+  std::atomic<int> io_handshakes_{0};       // recount_handshakes(), for the front door
   bool closing_ = false;
   int next_id_ = 1;
   std::map<int, std::shared_ptr<ViewerConnection>> live_;

@@ -1,5 +1,8 @@
 #include "server/session.hpp"
 
+#include <algorithm>
+#include <atomic>
+
 namespace rd {
 
 Session::Session(int w, int h, std::string name) : name_(std::move(name)), surface_(w, h) {
@@ -55,6 +58,9 @@ std::shared_ptr<const Surface> Session::snapshot_locked() {
   for (Snapshot& s : snapshots_)
     if (s.surface.use_count() == 1 && s.geometry == geometry_epoch_ && (!reuse || s.version > reuse->version)) reuse = &s;
   if (reuse) {
+    // The holders that let go of it may have done so on other threads: see their last
+    // reads of it before writing.
+    std::atomic_thread_fence(std::memory_order_acquire);
     // Stretches of tiles changed since it was made, along each tile row.
     for (int ty = 0; ty < grid_.rows(); ++ty)
       for (int tx = 0; tx < grid_.cols();) {
@@ -73,7 +79,12 @@ std::shared_ptr<const Surface> Session::snapshot_locked() {
   std::erase_if(snapshots_, [&](const Snapshot& s) { return s.geometry != geometry_epoch_ && s.surface.use_count() == 1; });
   auto fresh = std::make_shared<Surface>(surface_);
   ++snapshots_made_;
-  if (snapshots_.size() < kSnapshotsPooled) snapshots_.push_back({fresh, version_counter_, geometry_epoch_});
+  // Always pooled, so that other viewers asking for this frame share it: a full pool
+  // gives up its oldest entry (whose holders keep it as long as they need it).
+  if (snapshots_.size() >= kSnapshotsPooled)
+    snapshots_.erase(std::min_element(snapshots_.begin(), snapshots_.end(),
+                                      [](const Snapshot& a, const Snapshot& b) { return a.version < b.version; }));
+  snapshots_.push_back({fresh, version_counter_, geometry_epoch_});
   return fresh;
 }
 

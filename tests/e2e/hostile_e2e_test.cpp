@@ -227,3 +227,35 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session; the good viewer sta
   CHECK(lv["framebuffer_hash"] == s["surface_hash"]);
   CHECK(s["connections"]["total"].get<long>() > 120);
 }
+
+TEST_CASE("e2e hostile clients: handshakes stalled at the password challenge count against the handshake cap") {
+  std::string dir = scratch_dir("e2e-stalled-auth");
+  std::ofstream(dir + "/passwords") << "the-password\n";
+  std::ofstream(dir + "/pw") << "the-password\n";
+  ServerProcess server(dir, {"--app", "terminal", "--frames", "1", "--password-file", dir + "/passwords"});
+  // 64 clients that send a valid hello (no secret needed) and never answer the challenge.
+  std::vector<std::unique_ptr<RawClient>> stalled;
+  for (int i = 0; i < 64; ++i) {
+    stalled.push_back(std::make_unique<RawClient>(server.port()));
+    stalled.back()->send(valid_hello_bytes());
+    REQUIRE(stalled.back()->read_until(MsgType::AuthChallenge, 10s));
+  }
+  RawClient one_more(server.port());
+  one_more.send(valid_hello_bytes());
+  auto r = one_more.read_until_closed(10s);
+  REQUIRE(r.closed);
+  bool busy = false;
+  for (const auto& m : r.messages)
+    if (m.type == static_cast<std::uint8_t>(MsgType::Error)) {
+      ErrorMsg e = decode_error(m.body);
+      busy = e.code == ErrorCode::Busy && e.text.find("still in their handshake") != std::string::npos;
+    }
+  CHECK(busy);
+  // Once they go, a viewer with the password gets in.
+  stalled.clear();
+  CHECK(wait_until([&] { return parse_json(server.poll_stats(), "stats")["connections"]["live"] == 0; }, 10s));
+  HeadlessViewer v(dir, "viewer", server.url(), {"--password-file", dir + "/pw", "--exit-when-idle", "300"});
+  auto vs = v.finish();
+  auto s = parse_json(server.stop_and_read_stats(), "server stats");
+  CHECK(vs["framebuffer_hash"] == s["surface_hash"]);
+}
