@@ -114,7 +114,7 @@ double p99_of(const nlohmann::json& viewer_stats) { return viewer_stats["input_l
 
 }  // namespace
 
-TEST_CASE("e2e hostile clients: a crowd attacks one session; the good viewer stays exact and fast, memory stays bounded") {
+TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer stays exact and fast, memory stays bounded") {
   std::string dir = scratch_dir("e2e-hostile");
   // 40 s of the desktop animating at 30 fps: the baseline, the attack, and the end.
   ServerProcess server(dir, {"--app", "desktop", "--frames", "1200", "--fps", "30", "--max-viewers", "200"});

@@ -23,7 +23,7 @@ std::string fingerprint_printed_by(ServerProcess& server) {
 
 }  // namespace
 
-TEST_CASE("e2e tls: pinned or CA-verified viewers get exact frames; nothing readable crosses the wire") {
+TEST_CASE("e2e tls: pinned or CA-verified viewers get exact frames, nothing readable crosses the wire") {
   std::string dir = scratch_dir("e2e-tls");
   const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
   {

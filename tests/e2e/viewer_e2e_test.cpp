@@ -176,7 +176,7 @@ void cut_at_random_points(const std::string& dir, int rounds, int frames, bool t
 
 }  // namespace
 
-TEST_CASE("e2e reconnect: cut at random bytes of frames and of handshakes, many times; the viewer resumes and ends bit-exact") {
+TEST_CASE("e2e reconnect: cut at random bytes of frames and of handshakes, many times, the viewer resumes and ends bit-exact") {
   cut_at_random_points(scratch_dir("e2e-reconnect"), 12, 600, false);
 }
 

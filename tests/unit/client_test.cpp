@@ -237,7 +237,7 @@ TEST_CASE("viewport: fit keeps the aspect ratio, 1:1 and factors pan with the po
   }
 }
 
-TEST_CASE("input stamps: ids increase, each answers once; live metrics give recent latency percentiles") {
+TEST_CASE("input stamps: ids increase, each answers once, live metrics give recent latency percentiles") {
   InputStamps st;
   InputStamp a = st.next(), b = st.next();
   CHECK(a.id > 0);

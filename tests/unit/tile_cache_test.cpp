@@ -71,7 +71,7 @@ TEST_CASE("tile cache store: LRU under its budget, as the model the server mirro
   CHECK(tile_cache_bytes(1u << 30) == 256u << 20);
 }
 
-TEST_CASE("tile cache file: saved and loaded in LRU order; damage is dropped or refused") {
+TEST_CASE("tile cache file: saved and loaded in LRU order, damage is dropped or refused") {
   std::string path = temp_file("tiles.bin");
   TileCacheStore a(tile_cache_bytes(1024));
   for (int i = 0; i < 4; ++i) a.insert(pattern(64, 64, i + 1).view());
