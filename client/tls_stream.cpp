@@ -130,17 +130,24 @@ std::string TlsClientStream::description() const {
   return std::string(SSL_get_version(ssl_.get())) + " " + SSL_get_cipher_name(ssl_.get());
 }
 
+template <class Io, class Buf>
+TlsClientStream::CallResult TlsClientStream::locked_call(Io io, Buf* p, std::size_t n) {
+  std::lock_guard lk(mu_);
+  ERR_clear_error();
+  errno = 0;
+  int r = io(ssl_.get(), p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
+  // The error codes belong to this call: read them before another thread makes one.
+  return {r, r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), r), errno};
+}
+
+void TlsClientStream::throw_failure(int err, int sys) {
+  if (err == SSL_ERROR_SYSCALL && sys != 0) throw std::system_error(sys, std::system_category());
+  throw std::system_error(std::make_error_code(std::errc::protocol_error), "TLS: " + ssl_reason());
+}
+
 std::size_t TlsClientStream::read_some(std::uint8_t* p, std::size_t n, std::optional<TimePoint> deadline) {
   for (;;) {
-    int r, err, sys;
-    {
-      std::lock_guard lk(mu_);
-      ERR_clear_error();
-      errno = 0;
-      r = SSL_read(ssl_.get(), p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
-      err = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), r);
-      sys = errno;
-    }
+    auto [r, err, sys] = locked_call(SSL_read, p, n);
     if (r > 0) return static_cast<std::size_t>(r);
     bool ready = true;
     if (err == SSL_ERROR_WANT_READ)
@@ -149,25 +156,15 @@ std::size_t TlsClientStream::read_some(std::uint8_t* p, std::size_t n, std::opti
       ready = wait_for(fd_, POLLOUT, deadline);
     else if (err == SSL_ERROR_ZERO_RETURN)
       throw std::system_error(asio::error::eof);
-    else if (err == SSL_ERROR_SYSCALL && sys != 0)
-      throw std::system_error(sys, std::system_category());
     else
-      throw std::system_error(std::make_error_code(std::errc::protocol_error), "TLS: " + ssl_reason());
+      throw_failure(err, sys);
     if (!ready) throw std::system_error(std::make_error_code(std::errc::timed_out));
   }
 }
 
 void TlsClientStream::write_all(const std::uint8_t* p, std::size_t n) {
   while (n > 0) {
-    int r, err, sys;
-    {
-      std::lock_guard lk(mu_);
-      ERR_clear_error();
-      errno = 0;
-      r = SSL_write(ssl_.get(), p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
-      err = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), r);
-      sys = errno;
-    }
+    auto [r, err, sys] = locked_call(SSL_write, p, n);
     if (r > 0) {
       p += r;
       n -= static_cast<std::size_t>(r);
@@ -178,10 +175,8 @@ void TlsClientStream::write_all(const std::uint8_t* p, std::size_t n) {
     else if (err == SSL_ERROR_WANT_READ)
       // The reader thread takes what came in; look again shortly.
       wait_for(fd_, POLLIN, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
-    else if (err == SSL_ERROR_SYSCALL && sys != 0)
-      throw std::system_error(sys, std::system_category());
     else
-      throw std::system_error(std::make_error_code(std::errc::protocol_error), "TLS: " + ssl_reason());
+      throw_failure(err, sys);
   }
 }
 

@@ -51,6 +51,14 @@ class TlsClientStream {
     void operator()(SSL_CTX* c) const;
     void operator()(SSL* s) const;
   };
+  struct CallResult {
+    int r, err, sys;  // SSL_read/SSL_write's result, SSL_get_error, errno
+  };
+  // One SSL_read or SSL_write under the mutex.
+  template <class Io, class Buf>
+  CallResult locked_call(Io io, Buf* p, std::size_t n);
+  [[noreturn]] static void throw_failure(int err, int sys);
+
   int fd_;
   // Owned so that a constructor that throws (a refused certificate) frees them too.
   std::unique_ptr<SSL_CTX, Free> ctx_;

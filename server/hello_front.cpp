@@ -173,12 +173,7 @@ void HelloFront::stop() {
   thread_.join();
 }
 
-bool HelloFront::log_allowed() {
-  std::uint64_t suppressed = 0;
-  bool ok = log_budget_.allow(&suppressed);
-  if (suppressed) spdlog::warn("{} lines about failed or dropped connections were left out in the last second", suppressed);
-  return ok;
-}
+bool HelloFront::log_allowed() { return log_budget_.allow_line(); }
 
 void HelloFront::accept() {
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
@@ -210,14 +205,7 @@ void HelloFront::refuse(asio::ip::tcp::socket socket, ErrorCode code, const std:
   asio::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (log_allowed()) spdlog::warn("refused a connection from {}: {}", ec ? std::string("?") : peer.address().to_string(), why);
-  auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
-  auto msg = std::make_shared<Bytes>(encode(ErrorMsg{code, why}));
-  // The Error is small; whether it arrives or not, the socket closes right after.
-  asio::async_write(*s, asio::buffer(*msg), [s, msg](const asio::error_code&, std::size_t) {
-    asio::error_code ignored;
-    s->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    s->close(ignored);
-  });
+  close_with_error(std::move(socket), code, why);
 }
 
 }  // namespace rd

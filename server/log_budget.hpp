@@ -2,6 +2,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include <spdlog/spdlog.h>
+
 namespace rd {
 
 // Lets through at most `per_second` log lines a second and counts the rest, so that a
@@ -12,6 +14,13 @@ class LogBudget {
   explicit LogBudget(int per_second) : per_second_(per_second) {}
   // Whether this line may be written now. When a new second starts after lines were
   // held back, `suppressed` says how many (once), for a summary line.
+  // allow(), writing the summary of the lines held back itself.
+  bool allow_line() {
+    std::uint64_t suppressed = 0;
+    bool ok = allow(&suppressed);
+    if (suppressed) spdlog::warn("{} lines about failed or dropped connections were left out in the last second", suppressed);
+    return ok;
+  }
   bool allow(std::uint64_t* suppressed) {
     auto now = std::chrono::steady_clock::now();
     *suppressed = 0;

@@ -1,5 +1,7 @@
 #include "server/native_server.hpp"
 
+#include "server/hello_rules.hpp"
+
 
 #include <spdlog/spdlog.h>
 
@@ -73,14 +75,7 @@ void NativeServer::refuse_busy(asio::ip::tcp::socket socket, const std::string& 
   asio::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   spdlog::warn("refused a connection from {}: {}", ec ? std::string("?") : peer.address().to_string(), why);
-  auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
-  auto msg = std::make_shared<Bytes>(encode(ErrorMsg{ErrorCode::Busy, why}));
-  // The Error is small; whether it arrives or not, the socket closes right after.
-  asio::async_write(*s, asio::buffer(*msg), [s, msg](const asio::error_code&, std::size_t) {
-    asio::error_code ignored;
-    s->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    s->close(ignored);
-  });
+  close_with_error(std::move(socket), ErrorCode::Busy, why);
 }
 
 void NativeServer::wake_all() {

@@ -47,10 +47,7 @@ namespace {
 // logged in full. The I/O thread is the only user.
 bool log_unstreamed_allowed() {
   static LogBudget budget(20);
-  std::uint64_t suppressed = 0;
-  bool ok = budget.allow(&suppressed);
-  if (suppressed) spdlog::warn("{} lines about failed or dropped connections were left out in the last second", suppressed);
-  return ok;
+  return budget.allow_line();
 }
 }  // namespace
 
@@ -84,24 +81,12 @@ void ViewerConnection::start_with_hello(RawMessage hello) {
 }
 
 void ViewerConnection::start_tls() {
-  // A TLS client speaks first with a handshake record (0x16); a plain viewer's first
-  // byte is its ClientHello (0x01). Peek, so that a plain viewer can be told in words.
-  stream_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+  // The front door handed this connection over because its first byte was a TLS record.
+  stream_.start_tls(*config_.tls).async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](const asio::error_code& e) {
     if (self->state_ != State::Hello) return;
-    if (ec) return self->close("read error: " + ec.message());
-    std::uint8_t first = 0;
-    asio::error_code pec;
-    std::size_t n = self->stream_.socket().receive(asio::buffer(&first, 1), asio::socket_base::message_peek, pec);
-    if (pec || n == 0) return self->close(n == 0 && !pec ? "viewer closed the connection" : "read error: " + pec.message());
-    if (first != kTlsHandshakeRecord)
-      return self->fail(ErrorCode::TlsRequired, "this server requires TLS; the viewer connected without it");
-    self->stream_.start_tls(*self->config_.tls)
-        .async_handshake(asio::ssl::stream_base::server, [self](const asio::error_code& e) {
-          if (self->state_ != State::Hello) return;
-          if (e) return self->close("TLS handshake failed: " + e.message());
-          self->tls_ready_ = true;
-          self->read_header();
-        });
+    if (e) return self->close("TLS handshake failed: " + e.message());
+    self->tls_ready_ = true;
+    self->read_header();
   });
 }
 
