@@ -345,7 +345,7 @@ int main(int argc, char** argv) {
         try {
           rd::write_json_file(o.stats, {{"live", true}, {"stats_seq", ++live_seq}, {"framebuffer_hash", now.hash_hex()},
                                         {"width", now.width()}, {"height", now.height()}, {"frames", store.frames()},
-                                        {"clipboard", store.last_clipboard()}});
+                                        {"clipboard", store.last_clipboard()}, {"cpu_seconds", rd::process_cpu_seconds()}});
         } catch (const std::exception& e) {
           say(e.what());
         }

@@ -16,8 +16,8 @@ double process_cpu_seconds() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static long status_field_kib(const char* field) {
-  std::ifstream f("/proc/self/status");
+static long status_field_kib(const std::string& status_path, const char* field) {
+  std::ifstream f(status_path);
   std::string line;
   std::string key = std::string(field) + ":";
   while (std::getline(f, line))
@@ -25,8 +25,9 @@ static long status_field_kib(const char* field) {
   return -1;
 }
 
-long peak_rss_kib() { return status_field_kib("VmHWM"); }
-long current_rss_kib() { return status_field_kib("VmRSS"); }
+long peak_rss_kib() { return status_field_kib("/proc/self/status", "VmHWM"); }
+long current_rss_kib() { return status_field_kib("/proc/self/status", "VmRSS"); }
+long peak_rss_kib_of(pid_t pid) { return status_field_kib("/proc/" + std::to_string(pid) + "/status", "VmHWM"); }
 
 double cpu_seconds_of(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");

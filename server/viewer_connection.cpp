@@ -560,15 +560,20 @@ void ViewerConnection::note_answered() {
 }
 
 void ViewerConnection::send_input_answer() {
-  if (frame_input_ids_.empty()) return;
+  // A viewer's first frame comes even when it owes nothing (a screen still black), so
+  // that it knows it is up to date.
+  if (frame_input_ids_.empty() && next_seq_ != 1) return;
   // The screen the viewer holds already shows these inputs' effect (or they had none):
   // an empty frame says so.
   std::uint32_t seq = next_seq_++;
   std::vector<Bytes> parts;
   parts.push_back(encode(FrameBegin{seq, now_us()}));
+  const bool answers = !frame_input_ids_.empty();
   parts.push_back(encode(FrameEnd{seq, std::exchange(frame_input_ids_, {})}));
-  note_answered();
-  ++stats_.input_answers;
+  if (answers) {
+    note_answered();
+    ++stats_.input_answers;
+  }
   queue(std::move(parts));
 }
 
