@@ -22,6 +22,7 @@
 #include "client/png_file.hpp"
 #include "client/sdl_window.hpp"
 #include "client/target.hpp"
+#include "client/trace_session.hpp"
 #include "client/viewer_report.hpp"
 #include "codecs/tile_cache.hpp"
 #include "codecs/tile_codec.hpp"
@@ -62,6 +63,8 @@ struct Options {
   bool no_grab = false;
   double probe_hz = 0;
   std::optional<double> exit_after_s;
+  std::string play;
+  double play_speed = 1;
 };
 
 // --scale: "fit", "1" (1:1) or a factor such as 1.5.
@@ -90,7 +93,11 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App cli{"rdisplay-viewer: shows an rdisplay session (rdisplay://HOST[:PORT], default port 7400)"};
   cli.set_version_flag("--version", std::string("rdisplay-viewer ") + RDISPLAY_VERSION);
-  cli.add_option("target", o.target, "rdisplay://HOST[:PORT] (default port 7400) or vnc://HOST[:PORT] (default 5900)")->required();
+  auto* target_opt = cli.add_option("target", o.target, "rdisplay://HOST[:PORT] (default port 7400) or vnc://HOST[:PORT] (default 5900)");
+  cli.add_option("--play", o.play, "instead of connecting, replay a trace written by rdisplay-server --record")->excludes(target_opt);
+  cli.add_option("--play-speed", o.play_speed, "--play: 1 replays at the recorded pace, 2 twice as fast, 0 as fast as it decodes")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
   cli.add_option("--encoding", o.encoding, "what to ask the server for")
       ->check(CLI::IsMember({"pixels", "ops", "auto"}))->capture_default_str();
   cli.add_option("--quality", o.quality, "100 is lossless; below, photo-like tiles go as JPEG of that quality")
@@ -158,9 +165,14 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
   }
 
+  if (o.target.empty() && o.play.empty()) {
+    say("give a server to connect to (rdisplay://HOST[:PORT] or vnc://HOST[:PORT]) or --play FILE");
+    return kExitUsage;
+  }
   rd::Target target;
   try {
-    target = rd::parse_target(o.target);
+    if (!o.play.empty()) target.host = o.play;
+    else target = rd::parse_target(o.target);
   } catch (const std::invalid_argument& e) {
     say(e.what());
     return kExitUsage;
@@ -179,7 +191,7 @@ int main(int argc, char** argv) {
     say("TLS is for rdisplay:// servers; vnc:// connections are plain RFB (tunnel them, e.g. over SSH)");
     return kExitUsage;
   }
-  std::string where = (target.scheme == rd::Target::Scheme::Vnc ? "vnc://" : tls.enabled ? "rdisplays://" : "rdisplay://") +
+  std::string where = !o.play.empty() ? "trace " + o.play : (target.scheme == rd::Target::Scheme::Vnc ? "vnc://" : tls.enabled ? "rdisplays://" : "rdisplay://") +
                       target.host + ":" + std::to_string(target.port);
   std::string password;
   if (!o.password_file.empty()) {
@@ -194,7 +206,15 @@ int main(int argc, char** argv) {
   std::unique_ptr<rd::RemoteSession> session;
   auto connect_start = rd::now_us();
   try {
-    if (target.scheme == rd::Target::Scheme::Vnc) {
+    if (!o.play.empty()) {
+      try {
+        // A window stays open on the last frame; headless, the end of the trace ends it.
+        session = std::make_unique<rd::TraceSession>(o.play, o.play_speed, o.headless);
+      } catch (const std::exception& e) {
+        say(e.what());
+        return kExitUsage;
+      }
+    } else if (target.scheme == rd::Target::Scheme::Vnc) {
       rd::RfbOptions ro;
       ro.host = target.host;
       ro.port = target.port;

@@ -84,6 +84,24 @@ int Canvas::text(int x, int baseline, std::string_view utf8, FontFace face, int 
   return x;
 }
 
+void Canvas::glyph_run(Point origin, Color c, const std::vector<std::shared_ptr<const GlyphDefineOp>>& defines,
+                       const std::vector<const AlphaMask*>& masks) {
+  Rect touched;
+  GlyphRunOp run{origin, {}, c | 0xFF000000u};
+  int x = origin.x;
+  for (std::size_t i = 0; i < defines.size(); ++i) {
+    const GlyphDefineOp& g = *defines[i];
+    if (g.w > 0) {
+      blend_mask(s_, x + g.left, origin.y - g.top, *masks[i], c, clip_);
+      touched = touched.united({x + g.left, origin.y - g.top, g.w, g.h});
+    }
+    x += g.advance;
+    run.glyphs.push_back(g.id);
+  }
+  touch(touched);
+  if (!run.glyphs.empty()) record(std::move(run), touched, {}, defines);
+}
+
 int Canvas::text_width(std::string_view utf8, FontFace face, int px) {
   int w = 0;
   for (char32_t cp : utf8_decode(utf8)) w += fonts_.glyph(face, px, cp).advance;

@@ -32,6 +32,10 @@ class Canvas {
   int text_width(std::string_view utf8, FontFace face, int px);
   FontMetrics metrics(FontFace face, int px) { return fonts_.metrics(face, px); }
   void image(int x, int y, const PixelView& px);
+  // A glyph run whose glyphs come with it (a recorded trace replayed): drawn and
+  // recorded as text() would have drawn it. `masks[i]` is the mask of `defines[i]`.
+  void glyph_run(Point origin, Color c, const std::vector<std::shared_ptr<const GlyphDefineOp>>& defines,
+                 const std::vector<const AlphaMask*>& masks);
   // Moves the pixels of src so that its top-left corner lands on (dx, dy).
   void copy(const Rect& src, int dx, int dy);
 

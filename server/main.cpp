@@ -17,6 +17,8 @@
 #include "common/child_process.hpp"
 #include "common/tls_identity.hpp"
 #include "server/apps/app_runner.hpp"
+#include "server/apps/trace_app.hpp"
+#include "server/trace_recorder.hpp"
 #include "server/x11_source.hpp"
 #include "x11bridge/private_xvfb.hpp"
 #include "x11bridge/x11_display.hpp"
@@ -58,6 +60,7 @@ struct Options {
   std::string tls_cert, tls_key;
   bool tls_generate = false;
   std::vector<std::string> tls_names;
+  std::string record, play;
 };
 
 // "auto" -> 0 (pick a free port), a number -> itself; anything else is an error.
@@ -125,6 +128,9 @@ int main(int argc, char** argv) {
   cli.add_flag("--keep-session", o.keep_session, "with a command: keep serving its X display after it exits");
   cli.add_option("command", o.command, "after --: start a private Xvfb, run this command in it, stream it")
       ->excludes(x11_opt);
+  cli.add_option("--record", o.record, "write everything the session shows to this trace file (ops, or pixels; zstd): rdisplay-viewer --play replays it");
+  cli.add_option("--play", o.play, "replay a trace written by --record as the session's app, one recorded frame per --fps frame")
+      ->excludes(x11_opt);
   cli.add_flag("--wait-for-viewer", o.wait_for_viewer,
                "start the app once the first viewer is connected (benchmarks: every viewer sees the whole script)");
   try {
@@ -186,6 +192,7 @@ int main(int argc, char** argv) {
   // The source: a built-in app, an X display, or a command on a private Xvfb.
   bool x_mode = !o.x11.empty() || !o.command.empty();
   if (x_mode && cli.get_option("--app")->count() > 0) return fail("--app, --x11 and a command are alternatives: choose one");
+  if (!o.play.empty() && (x_mode || cli.get_option("--app")->count() > 0)) return fail("--play replays a trace as the app: no --app, --x11 or command with it");
   std::unique_ptr<rd::App> app;
   std::unique_ptr<rd::PrivateXvfb> xvfb;
   std::unique_ptr<rd::ChildProcess> command;
@@ -212,6 +219,16 @@ int main(int argc, char** argv) {
     width = xdisplay->width();
     height = xdisplay->height();
     if (o.command.empty()) session_name = "X display " + o.x11;
+  } else if (!o.play.empty()) {
+    rd::TraceHeader th;
+    try {
+      app = rd::make_trace_app(o.play, th);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    width = th.width;
+    height = th.height;
+    session_name = "trace " + std::filesystem::path(o.play).filename().string();
   } else {
     app = rd::make_app(o.app, width, height);
     if (!app) return fail("no app named '" + o.app + "' (see --list-apps)");
@@ -224,6 +241,15 @@ int main(int argc, char** argv) {
   }
 
   rd::Session session(width, height, session_name);
+  std::unique_ptr<rd::TraceRecorder> recorder;
+  if (!o.record.empty()) {
+    try {
+      recorder = std::make_unique<rd::TraceRecorder>(o.record, width, height, session_name);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    session.set_recorder(recorder.get());
+  }
   asio::io_context io(1);
   // Destroyed before io: its last jobs may still post finished frames to io.
   rd::WorkerPool pool(o.threads);
@@ -340,6 +366,7 @@ int main(int argc, char** argv) {
                     {"snapshots_made", session.snapshots_made()},
                     {"tiles_changed", session.tiles_changed()}};
     j["encoder_pool"] = rd::tlp_json(pool.tlp(), pool.size());
+    if (recorder) j["recording"] = recorder->stats();
     j["cpu_seconds"] = rd::process_cpu_seconds();
     j["cpu_seconds_at_ready"] = cpu_at_ready;
     j["peak_rss_kib"] = rd::peak_rss_kib();
@@ -422,6 +449,7 @@ int main(int argc, char** argv) {
   }
   session.set_change_listener(nullptr);
   session.set_viewer_listener(nullptr);
+  if (recorder) recorder->close();
   if (!write_stats()) return 1;
   return 0;
 }

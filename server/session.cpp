@@ -15,6 +15,12 @@ void Session::publish(const Surface& frame, const Region& damage, std::optional<
                       std::uint64_t inputs_applied) {
   std::vector<int> changed;
   if (!damage.empty()) changed = grid_.update(frame, damage);
+  if (recorder_ && !changed.empty()) {
+    std::vector<Rect> rects;
+    rects.reserve(changed.size());
+    for (int i : changed) rects.push_back(grid_.tile_rect(i));
+    recorder_->published(frame, rects, ops ? &*ops : nullptr);
+  }
   bool input_news = false;
   {
     std::lock_guard lk(mu_);
@@ -98,6 +104,7 @@ void Session::resize(int w, int h) {
     versions_.assign(static_cast<std::size_t>(grid_.count()), black_version_);
     ++geometry_epoch_;
   }
+  if (recorder_) recorder_->resized(w, h);
   notify();
 }
 

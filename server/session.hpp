@@ -31,6 +31,17 @@ class InputSink {
   virtual void on_resize_request(int /*w*/, int /*h*/) {}
 };
 
+// Sees every publish that changed the screen (rdisplay-server --record), on the
+// publishing thread, before any viewer does.
+class PublishRecorder {
+ public:
+  virtual ~PublishRecorder() = default;
+  // `changed`: the tiles whose pixels changed; `ops`: the drawing ops that made the
+  // change, when the source recorded them.
+  virtual void published(const Surface& frame, const std::vector<Rect>& changed, const std::vector<LoggedOpPtr>* ops) = 0;
+  virtual void resized(int w, int h) = 0;
+};
+
 // One shared screen. The source draws into the Surface under the lock and commits the
 // damage; the session re-hashes the damaged tiles and gives every changed tile a new
 // version. Each viewer remembers the versions it was sent, so "what does this viewer
@@ -71,8 +82,11 @@ class Session {
   // posts a wake-up to its I/O thread).
   void set_change_listener(std::function<void()> fn) { on_change_ = std::move(fn); }
 
-  // Whether a source should record ops: some viewer uses command encoding.
-  bool wants_ops() const { return ops_viewers_.load() > 0; }
+  // Whether a source should record ops: some viewer uses command encoding, or the
+  // session is being recorded.
+  bool wants_ops() const { return recorder_ != nullptr || ops_viewers_.load() > 0; }
+  // Set before the source starts (and never changed after).
+  void set_recorder(PublishRecorder* r) { recorder_ = r; }
   int viewers() const { return viewers_.load(); }
   // Called when a viewer starts or stops watching (and when one needs ops).
   void viewer_joined(bool wants_ops);
@@ -163,6 +177,7 @@ class Session {
   std::atomic<int> ops_viewers_{0}, viewers_{0};
 
   InputSink* sink_ = nullptr;
+  PublishRecorder* recorder_ = nullptr;
   std::function<void()> on_change_, on_viewers_;
 
   std::mutex input_mu_;

@@ -1,5 +1,7 @@
 #include "bench/tool/catalog.hpp"
 
+#include <filesystem>
+
 namespace rd::bench {
 
 const std::vector<Workload>& workloads() {
@@ -101,6 +103,15 @@ const std::vector<Encoding>& encodings() {
     return v;
   }();
   return all;
+}
+
+Workload trace_workload(const std::string& path) {
+  Workload w;
+  w.name = "trace:" + std::filesystem::path(path).stem().string();
+  w.description = "the trace " + path + " (rdisplay-server --record) replayed";
+  w.trace = path;
+  w.quick = true;
+  return w;
 }
 
 bool applies(const Encoding& e, const Workload& w) {

@@ -16,6 +16,7 @@ struct Workload {
   std::string app;
   int fps = 30, frames = 0, frames_quick = 0;
   double probe_seconds = 0;  // > 0: the viewer types (probe input) for this long instead
+  std::string trace;         // a trace (rdisplay-server --record) replayed as the app
   // X: shell commands; GO, DONE, READY and SCALE are replaced by the bench. `x_app`
   // is the X client whose wire the x11-wire encoding counts (started before the
   // viewer when it has a window to show first: it then creates READY); `x_driver`, if
@@ -41,6 +42,9 @@ struct Encoding {
 };
 
 const std::vector<Workload>& workloads();
+// A recorded trace as a workload ("trace:NAME"): rdisplay-server --play replays it, one
+// recorded frame per script frame, through whichever encoding is measured.
+Workload trace_workload(const std::string& path);
 const std::vector<Encoding>& encodings();
 bool applies(const Encoding& e, const Workload& w);
 

@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
   cli.add_option("--repeat", repeat, "run each combination this many times (the report shows how far the bytes moved)")
       ->check(CLI::Range(1, 20))
       ->capture_default_str();
+  std::vector<std::string> traces;
+  cli.add_option("--trace", traces, "also replay this trace (rdisplay-server --record) through every encoding; repeatable")
+      ->check(CLI::ExistingFile);
   cli.add_option("--server", programs.server, "rdisplay-server binary")->capture_default_str();
   cli.add_option("--viewer", programs.viewer, "rdisplay-viewer binary")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
@@ -105,11 +108,15 @@ int main(int argc, char** argv) {
       }
     }
 
+  std::vector<Workload> all_workloads = workloads();
+  for (const auto& t : traces) all_workloads.push_back(trace_workload(t));
   std::vector<RunSpec> plan;
   for (const auto& p : net_profiles())
-    for (const auto& w : workloads())
+    for (const auto& w : all_workloads)
       for (const auto& e : encodings()) {
-        if (!applies(e, w) || !selected(w.name, wl_filter) || !selected(e.name, enc_filter) || !selected(p.name, prof_filter)) continue;
+        // Traces named with --trace run whatever -w says.
+        if (!applies(e, w) || (w.trace.empty() && !selected(w.name, wl_filter)) || !selected(e.name, enc_filter) || !selected(p.name, prof_filter))
+          continue;
         if (quick && wl_filter.empty() && !w.quick) continue;
         if (quick && enc_filter.empty() && !e.quick) continue;
         if (quick && prof_filter.empty() && p.name != "lan" && !w.all_profiles) continue;

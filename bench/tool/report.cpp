@@ -42,7 +42,8 @@ std::vector<std::string> present(const nlohmann::json& rows, const char* field, 
     if (r.contains(field)) seen.insert(r[field].get<std::string>());
   std::vector<std::string> out;
   for (const auto& c : catalogue)
-    if (seen.count(c.name)) out.push_back(c.name);
+    if (seen.erase(c.name)) out.push_back(c.name);
+  out.insert(out.end(), seen.begin(), seen.end());  // not in the catalogue: replayed traces
   return out;
 }
 

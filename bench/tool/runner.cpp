@@ -134,9 +134,12 @@ nlohmann::json run_app(const RunSpec& s, const Programs& p, nlohmann::json r) {
   const std::string base = s.dir + "/";
   const bool rfb = e.server == Encoding::Rfb;
   int frames = s.quick ? w.frames_quick : w.frames;
-  std::vector<std::string> sargs{p.server, "--app", w.app, "--geometry", w.geometry, "--fps", std::to_string(w.fps), "--frames",
-                                 std::to_string(frames), "--port", "0", "--rfb-port", rfb ? "auto" : "0", "--stats", base + "server.json",
-                                 "--log-level", "warn", "--wait-for-viewer"};
+  std::vector<std::string> sargs{p.server, "--fps", std::to_string(w.fps), "--port", "0", "--rfb-port", rfb ? "auto" : "0",
+                                 "--stats", base + "server.json", "--log-level", "warn", "--wait-for-viewer"};
+  if (w.trace.empty())
+    sargs.insert(sargs.end(), {"--app", w.app, "--geometry", w.geometry, "--frames", std::to_string(frames)});
+  else
+    sargs.insert(sargs.end(), {"--play", w.trace});  // to its end, then still
   sargs.insert(sargs.end(), e.server_args.begin(), e.server_args.end());
   ChildProcess server(sargs, base + "server.out", base + "server.err");
   int port = 0;
