@@ -23,7 +23,7 @@ RDISPLAY_PACKAGES=(
 RDISPLAY_TEST_PACKAGES=(
   xvfb xdotool x11-apps xterm x11-utils x11-xkb-utils x11-xserver-utils xkb-data openbox xclip coreutils
   vncsnapshot tigervnc-viewer tigervnc-standalone-server x11vnc chromium
-  tigervnc-scraping-server gnuplot-nox
+  tigervnc-scraping-server gnuplot-nox feh ffmpeg
 )
 # The fuzzing stage of the tests: clang's libFuzzer (tests/fuzz/, CMakePresets.json "fuzz").
 RDISPLAY_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)

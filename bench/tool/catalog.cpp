@@ -59,6 +59,14 @@ const std::vector<Workload>& workloads() {
       x("x11perf" + test, "x11perf " + test + " (fixed repetitions: -reps SCALE -repeat 1)",
         "sh -c '" + wait_go + "x11perf -repeat 1 -reps SCALE " + test + " >/dev/null; touch DONE'", "", reps, reps_quick, false, quick);
     };
+    x("x-slideshow", "feh showing SCALE photo-like 800x600 slides, 0.4 s each, then closing",
+      "sh -c '" + wait_go + "feh --geometry 800x600+0+0 --slideshow-delay 0.4 --on-last-slide quit --no-menus $(ls MEDIA/slide-*.png | head -n SCALE) "
+      ">/dev/null 2>&1; touch DONE'", "", 8, 4, false, false);
+    v.back().media = Workload::Slides;
+    x("x-video", "ffplay playing a SCALE s 640x360 30 fps test clip (SDL software rendering: X PutImage)",
+      "sh -c '" + wait_go + "SDL_RENDER_DRIVER=software ffplay -autoexit -an -loglevel quiet -nostats -left 0 -top 0 MEDIA/clip-SCALEs.mp4; "
+      "touch DONE'", "", 6, 3, false, false);
+    v.back().media = Workload::Clip;
     // Repetitions for about 3 s (quick: 1 s) each on Xvfb.
     perf("-rect100", 80000, 50000, true);
     perf("-copywinwin500", 12000, 4000, false);

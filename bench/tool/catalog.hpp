@@ -17,13 +17,15 @@ struct Workload {
   int fps = 30, frames = 0, frames_quick = 0;
   double probe_seconds = 0;  // > 0: the viewer types (probe input) for this long instead
   std::string trace;         // a trace (rdisplay-server --record) replayed as the app
-  // X: shell commands; GO, DONE, READY and SCALE are replaced by the bench. `x_app`
+  // X: shell commands; GO, DONE, READY, SCALE and MEDIA are replaced by the bench. `x_app`
   // is the X client whose wire the x11-wire encoding counts (started before the
   // viewer when it has a window to show first: it then creates READY); `x_driver`, if
   // any, is the scripted input (xdotool), talking to the X server directly.
   std::string x_app, x_driver;
   int scale = 1, scale_quick = 1;
   bool x_app_waits_ready = false;
+  // What the X app shows, made by the bench in --out/media (MEDIA in the commands).
+  enum Media { NoMedia, Slides, Clip } media = NoMedia;
   std::string geometry = "1280x800";
   bool quick = false;         // part of --quick
   bool all_profiles = false;  // --quick runs it under every network profile, not only lan

@@ -121,7 +121,8 @@ int main(int argc, char** argv) {
         if (quick && enc_filter.empty() && !e.quick) continue;
         if (quick && prof_filter.empty() && p.name != "lan" && !w.all_profiles) continue;
         for (int i = 0; i < repeat; ++i)
-          plan.push_back({&w, &e, &p, quick, i, out + "/runs/" + w.name + "." + e.name + "." + p.name + (repeat > 1 ? "." + std::to_string(i) : "")});
+          plan.push_back({&w, &e, &p, quick, i, out + "/runs/" + w.name + "." + e.name + "." + p.name + (repeat > 1 ? "." + std::to_string(i) : ""),
+                          out + "/media"});
       }
   if (plan.empty()) {
     std::fprintf(stderr, "rdisplay-bench: nothing to run with these filters (see --list)\n");

@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "bench/tool/media.hpp"
 #include "bench/tool/shaped_relay.hpp"
 #include "common/child_process.hpp"
 #include "common/process_stats.hpp"
@@ -181,11 +182,13 @@ struct XRig {
   int number = 0;
 };
 
-XRig start_xvfb(const std::string& base, const std::string& geometry) {
+// `no_shm`: without MIT-SHM, as for an X client on another machine: images then go on
+// the wire (PutImage) instead of through shared memory beside it.
+XRig start_xvfb(const std::string& base, const std::string& geometry, bool no_shm) {
   XRig x;
-  x.xvfb = std::make_unique<ChildProcess>(std::vector<std::string>{"Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-noreset", "-screen", "0",
-                                                                   geometry + "x24"},
-                                          base + "xvfb.out", base + "xvfb.err");
+  std::vector<std::string> argv{"Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-noreset", "-screen", "0", geometry + "x24"};
+  if (no_shm) argv.insert(argv.end(), {"-extension", "MIT-SHM"});
+  x.xvfb = std::make_unique<ChildProcess>(argv, base + "xvfb.out", base + "xvfb.err");
   std::string num;
   if (!wait_for([&] { num = slurp(base + "xvfb.out"); return !num.empty() && num.back() == '\n'; }, 20s))
     throw std::runtime_error("Xvfb did not start: " + slurp(base + "xvfb.err"));
@@ -199,14 +202,18 @@ nlohmann::json run_x(const RunSpec& s, const Programs& p, nlohmann::json r) {
   const Encoding& e = *s.encoding;
   const std::string base = s.dir + "/";
   for (const char* f : {"GO", "DONE", "READY"}) std::filesystem::remove(base + f);
-  XRig x = start_xvfb(base, w.geometry);
+  const bool wire = e.server == Encoding::X11Wire;
+  XRig x = start_xvfb(base, w.geometry, wire);
+  const int scale = s.quick ? w.scale_quick : w.scale;
+  if (w.media == Workload::Slides) ensure_slides(s.media_dir, scale, 800, 600);
+  if (w.media == Workload::Clip) ensure_clip(s.media_dir, scale);
   auto fill = [&](const std::string& cmd) {
     std::string c = replace_all(cmd, "GO", base + "GO");
     c = replace_all(c, "DONE", base + "DONE");
     c = replace_all(c, "READY", base + "READY");
-    return replace_all(c, "SCALE", std::to_string(s.quick ? w.scale_quick : w.scale));
+    c = replace_all(c, "MEDIA", s.media_dir);
+    return replace_all(c, "SCALE", std::to_string(scale));
   };
-  const bool wire = e.server == Encoding::X11Wire;
   std::unique_ptr<ShapedRelay> relay;
   std::string app_display = x.display;
   if (wire) {
@@ -269,7 +276,8 @@ nlohmann::json run_x(const RunSpec& s, const Programs& p, nlohmann::json r) {
   std::ofstream(base + "GO") << "go\n";
   if (!w.x_driver.empty()) driver.emplace(std::vector<std::string>{"sh", "-c", fill(w.x_driver)}, base + "driver.out", base + "driver.err",
                                           std::map<std::string, std::string>{{"DISPLAY", x.display}});
-  if (!wait_for([&] { return std::filesystem::exists(base + "DONE"); }, 600s)) throw std::runtime_error("the workload did not finish");
+  if (!wait_for([&] { return std::filesystem::exists(base + "DONE") || !app.running(); }, 300s) || !std::filesystem::exists(base + "DONE"))
+    throw std::runtime_error("the workload did not finish: " + slurp(base + "app.err").substr(0, 500));
   r["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
   // The end: nothing on the wire for a second (the X client has drawn everything, the
   // server has sent it all).

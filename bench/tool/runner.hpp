@@ -17,7 +17,8 @@ struct RunSpec {
   const NetProfile* profile;
   bool quick = false;
   int repeat = 0;
-  std::string dir;  // this run's own folder (logs, stats, screenshot)
+  std::string dir;        // this run's own folder (logs, stats, screenshot)
+  std::string media_dir;  // made once, shared by every run (slides, clips)
 };
 
 // Runs one workload × encoding × profile and returns its row of results (see
