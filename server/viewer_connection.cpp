@@ -31,6 +31,7 @@ ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session
       ping_timer_(stream_.get_executor()),
       write_timer_(stream_.get_executor()),
       refresh_timer_(stream_.get_executor()),
+      first_frame_timer_(stream_.get_executor()),
       session_(session),
       pool_(pool),
       config_(config),
@@ -364,6 +365,15 @@ void ViewerConnection::complete_hello(const ClientHello& hello, const Negotiated
   queue(encode(sh));
   schedule_ping();
   maybe_send_update();
+  // A screen that owes this viewer nothing (still black) sends no update: after a
+  // moment an empty frame tells the viewer it is up to date. Not at once, so that an app
+  // started by this very viewer (--wait-for-viewer) draws its first screen first and the
+  // stream is the same on every run.
+  first_frame_timer_.expires_after(std::chrono::milliseconds(200));
+  first_frame_timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+    if (e || self->state_ != State::Streaming || self->next_seq_ != 1 || self->encoding_) return;
+    self->send_empty_frame();
+  });
 }
 
 void ViewerConnection::wake() { maybe_send_update(); }
@@ -560,9 +570,10 @@ void ViewerConnection::note_answered() {
 }
 
 void ViewerConnection::send_input_answer() {
-  // A viewer's first frame comes even when it owes nothing (a screen still black), so
-  // that it knows it is up to date.
-  if (frame_input_ids_.empty() && next_seq_ != 1) return;
+  if (!frame_input_ids_.empty()) send_empty_frame();
+}
+
+void ViewerConnection::send_empty_frame() {
   // The screen the viewer holds already shows these inputs' effect (or they had none):
   // an empty frame says so.
   std::uint32_t seq = next_seq_++;
@@ -718,6 +729,7 @@ void ViewerConnection::close(const std::string& reason) {
   ping_timer_.cancel();
   write_timer_.cancel();
   refresh_timer_.cancel();
+  first_frame_timer_.cancel();
   asio::error_code ec;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   stream_.socket().close(ec);

@@ -76,6 +76,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   asio::steady_timer ping_timer_;
   asio::steady_timer write_timer_;
   asio::steady_timer refresh_timer_;
+  asio::steady_timer first_frame_timer_;
   Session& session_;
   WorkerPool& pool_;
   const NativeServerConfig& config_;
@@ -126,6 +127,8 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   std::vector<std::uint64_t> frame_input_received_us_;  // when each of those ids arrived
   void note_input(const InputStamp& stamp, std::uint64_t serial);
   void send_input_answer();
+  // A frame with no pixels: answers inputs that changed nothing, or is the first frame.
+  void send_empty_frame();
   void note_answered();
   std::uint64_t last_input_us_ = 0;
   static constexpr std::uint64_t kInteractiveUs = 1'000'000;  // the frame being queued answers frame_input_ids_: server-side latency

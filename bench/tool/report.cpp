@@ -30,6 +30,13 @@ std::string cell(const nlohmann::json& r, const char* k, const char* f) {
   return std::isnan(v) ? "-" : fmt(f, v);
 }
 
+// App runs: the viewer's last frame against the server's screen; X runs: against xwd -root.
+std::string exact_cell(const nlohmann::json& r) {
+  const char* k = r.contains("bit_exact") ? "bit_exact" : r.contains("final_exact") ? "final_exact" : nullptr;
+  if (!k) return "-";
+  return r[k].get<bool>() ? "yes" : "**no**";
+}
+
 std::string key(const nlohmann::json& r) {
   return r["workload"].get<std::string>() + "|" + r["encoding"].get<std::string>() + "|" + r["profile"].get<std::string>();
 }
@@ -121,7 +128,7 @@ static const std::vector<std::pair<const char*, const char*>> kColumns = {
     {"bytes_up", "%.0f"}, {"frames", "%.0f"}, {"seconds", "%.3f"}, {"mbit_s", "%.3f"}, {"update_p50_ms", "%.3f"}, {"update_p99_ms", "%.3f"},
     {"input_p50_ms", "%.3f"}, {"input_p99_ms", "%.3f"}, {"inputs", "%.0f"}, {"server_cpu_s", "%.3f"}, {"viewer_cpu_s", "%.3f"},
     {"xserver_cpu_s", "%.3f"}, {"encode_mpix_s", "%.1f"}, {"encoder_tlp", "%.2f"}, {"decoder_tlp", "%.2f"}, {"psnr_db", "%.2f"},
-    {"server_peak_rss_mib", "%.1f"}, {"viewer_peak_rss_mib", "%.1f"}, {"bit_exact", ""}, {"error", ""}};
+    {"server_peak_rss_mib", "%.1f"}, {"viewer_peak_rss_mib", "%.1f"}, {"bit_exact", ""}, {"final_exact", ""}, {"error", ""}};
 
 void write_csv(const nlohmann::json& rows, const std::string& path) {
   std::ofstream f(path);
@@ -206,7 +213,7 @@ std::string write_report(const nlohmann::json& rows, const RunInfo& info, const 
            << cell(*r, "encode_mpix_s", "%.0f") << " | " << cell(*r, "encoder_tlp", "%.2f") << " / " << cell(*r, "decoder_tlp", "%.2f") << " | "
            << (r->contains("psnr_db") ? fmt("%.1f", num(*r, "psnr_db")) : "-") << " | " << cell(*r, "server_peak_rss_mib", "%.0f") << " / "
            << cell(*r, "viewer_peak_rss_mib", "%.0f") << " | "
-           << (r->contains("bit_exact") ? ((*r)["bit_exact"].get<bool>() ? "yes" : "**no**") : "-") << " |\n";
+           << exact_cell(*r) << " |\n";
       }
     }
   }

@@ -16,6 +16,7 @@
 #include "bench/tool/shaped_relay.hpp"
 #include "common/child_process.hpp"
 #include "common/process_stats.hpp"
+#include "x11bridge/xwd_file.hpp"
 
 namespace rd::bench {
 
@@ -279,10 +280,26 @@ nlohmann::json run_x(const RunSpec& s, const Programs& p, nlohmann::json r) {
   if (!wait_for([&] { return std::filesystem::exists(base + "DONE") || !app.running(); }, 300s) || !std::filesystem::exists(base + "DONE"))
     throw std::runtime_error("the workload did not finish: " + slurp(base + "app.err").substr(0, 500));
   r["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
-  // The end: nothing on the wire for a second (the X client has drawn everything, the
-  // server has sent it all).
-  wait_for([&] { return relay->quiet_for() > 1000ms; }, 120s);
-  r["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count() - 1.0;
+  // The end. Pixels: the viewer shows what the X server shows (peers that poll may take
+  // a while to notice the last change); lossy encodings never match, so for them, and
+  // for the X11 wire, nothing on the wire for a second.
+  bool exact = false;
+  if (viewer && !e.lossy) {
+    const std::string xwd = base + "root.xwd";
+    exact = wait_for([&] {
+      ChildProcess grab({"xwd", "-root", "-silent", "-out", xwd}, "", "/dev/null", {{"DISPLAY", x.display}});
+      auto rc = grab.wait(20s);
+      if (!rc || *rc != 0) return false;
+      std::string hash = read_xwd(xwd).hash_hex();
+      return hash == viewer_stats_now(*viewer, base + "viewer.json").value("framebuffer_hash", std::string());
+    }, 20s);
+    r["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
+    r["final_exact"] = exact;
+    wait_for([&] { return relay->quiet_for() > 300ms; }, 20s);
+  } else {
+    wait_for([&] { return relay->quiet_for() > 1000ms; }, 120s);
+    r["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count() - 1.0;
+  }
   if (viewer) {
     viewer->signal(SIGTERM);
     auto rc = viewer->wait(30s);

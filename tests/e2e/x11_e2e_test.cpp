@@ -13,7 +13,7 @@
 #include "client/png_file.hpp"
 #include "tests/support/viewer.hpp"
 #include "tests/support/xvfb.hpp"
-#include "tests/support/xwd.hpp"
+#include "x11bridge/xwd_file.hpp"
 
 using namespace rd;
 using namespace rd::test;

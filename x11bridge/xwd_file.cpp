@@ -1,11 +1,11 @@
-#include "tests/support/xwd.hpp"
+#include "x11bridge/xwd_file.hpp"
 
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <vector>
 
-namespace rd::test {
+namespace rd {
 
 namespace {
 std::uint32_t be32(const std::vector<std::uint8_t>& d, std::size_t at) {
@@ -50,4 +50,4 @@ Surface read_xwd(const std::string& path) {
   return s;
 }
 
-}  // namespace rd::test
+}  // namespace rd
