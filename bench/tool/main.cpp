@@ -66,6 +66,14 @@ void progress(std::size_t done, std::size_t total, const std::string& what, doub
   std::fflush(stderr);
 }
 
+void write_results(const nlohmann::json& rows, const RunInfo& info, const std::string& out) {
+  std::ofstream(out + "/results.json") << nlohmann::json{{"command", info.command}, {"machine", info.machine}, {"started", info.started},
+                                                          {"seconds", info.seconds}, {"runs", rows}}
+                                              .dump(2)
+                                       << "\n";
+  write_csv(rows, out + "/results.csv");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -148,6 +156,9 @@ int main(int argc, char** argv) {
     progress(i, plan.size(), what, elapsed(), tty);
     try {
       rows.push_back(run_one(s, programs));
+      // A long run interrupted still leaves what it measured.
+      info.seconds = elapsed();
+      write_results(rows, info, out);
     } catch (const std::exception& e) {
       ++failed;
       rows.push_back({{"workload", s.workload->name}, {"encoding", s.encoding->name}, {"style", s.encoding->style}, {"profile", s.profile->name},
@@ -160,11 +171,7 @@ int main(int argc, char** argv) {
   if (tty) std::fprintf(stderr, "\n");
   info.seconds = elapsed();
   add_cross_run_figures(rows);
-  std::ofstream(out + "/results.json") << nlohmann::json{{"command", info.command}, {"machine", info.machine}, {"started", info.started},
-                                                          {"seconds", info.seconds}, {"runs", rows}}
-                                              .dump(2)
-                                       << "\n";
-  write_csv(rows, out + "/results.csv");
+  write_results(rows, info, out);
   std::string plot_problem = write_report(rows, info, out);
   if (!plot_problem.empty()) std::fprintf(stderr, "rdisplay-bench: %s\n", plot_problem.c_str());
   std::printf("%zu runs (%d failed) in %.0f s: %s/report.md, results.csv, results.json\n", plan.size(), failed, info.seconds, out.c_str());
