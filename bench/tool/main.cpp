@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "bench/tool/catalog.hpp"
@@ -74,6 +75,41 @@ void write_results(const nlohmann::json& rows, const RunInfo& info, const std::s
   write_csv(rows, out + "/results.csv");
 }
 
+int report_from(const std::vector<std::string>& files, const std::string& out) {
+  RunInfo info;
+  std::map<std::string, std::size_t> at;  // workload|encoding|profile|repeat -> row
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& f : files) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(slurp(f));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rdisplay-bench: %s: %s\n", f.c_str(), e.what());
+      return 2;
+    }
+    info.command += (info.command.empty() ? "" : " + ") + j.value("command", f);
+    info.machine = j.value("machine", info.machine);
+    if (info.started.empty()) info.started = j.value("started", "");
+    info.seconds += j.value("seconds", 0.0);
+    for (const auto& r : j["runs"]) {
+      std::string k = r["workload"].get<std::string>() + "|" + r["encoding"].get<std::string>() + "|" + r["profile"].get<std::string>() + "|" +
+                      std::to_string(r.value("repeat", 0));
+      if (auto it = at.find(k); it != at.end()) {
+        rows[it->second] = r;
+      } else {
+        at[k] = rows.size();
+        rows.push_back(r);
+      }
+    }
+  }
+  std::filesystem::create_directories(out);
+  write_results(rows, info, out);
+  std::string plot_problem = write_report(rows, info, out);
+  if (!plot_problem.empty()) std::fprintf(stderr, "rdisplay-bench: %s\n", plot_problem.c_str());
+  std::printf("%zu runs from %zu files: %s/report.md\n", rows.size(), files.size(), out.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,6 +130,11 @@ int main(int argc, char** argv) {
   cli.add_option("--repeat", repeat, "run each combination this many times (the report shows how far the bytes moved)")
       ->check(CLI::Range(1, 20))
       ->capture_default_str();
+  std::vector<std::string> from_results;
+  cli.add_option("--from-results", from_results,
+                 "run nothing: write the report and plots into --out from these results.json files (repeatable; a later file's run "
+                 "replaces an earlier one's of the same workload, encoding, profile and repeat)")
+      ->check(CLI::ExistingFile);
   std::vector<std::string> traces;
   cli.add_option("--trace", traces, "also replay this trace (rdisplay-server --record) through every encoding; repeatable")
       ->check(CLI::ExistingFile);
@@ -104,6 +145,7 @@ int main(int argc, char** argv) {
     list();
     return 0;
   }
+  if (!from_results.empty()) return report_from(from_results, out);
   for (const auto& [names, kind] : {std::pair{&wl_filter, "workload"}, {&enc_filter, "encoding"}, {&prof_filter, "profile"}})
     for (const auto& n : *names) {
       bool known = false;

@@ -117,14 +117,15 @@ void add_viewer_figures(nlohmann::json& r, const nlohmann::json& v, const nlohma
 }
 
 // X runs end when the bench says (SIGTERM once the wire has been quiet); app runs when
-// the viewer has seen nothing new for a second after the app's script.
+// the viewer has seen nothing new for 2.5 s (longer than any still stretch of an app's
+// script: the photo app holds each picture for 1.5 s).
 std::vector<std::string> viewer_argv(const Programs& p, const std::string& url, const RunSpec& s, const std::string& base) {
   std::vector<std::string> a{p.viewer, url, "--headless", "--stats", base + "viewer.json", "--screenshot", base + "viewer.png"};
   if (s.workload->probe_seconds > 0) {
     double secs = s.quick ? 2 : s.workload->probe_seconds;
     a.insert(a.end(), {"--probe-input", "20", "--exit-after", std::to_string(secs)});
   } else if (s.workload->kind == Workload::App) {
-    a.insert(a.end(), {"--exit-when-idle", "1000"});
+    a.insert(a.end(), {"--exit-when-idle", "2500"});
   }
   a.insert(a.end(), s.encoding->viewer_args.begin(), s.encoding->viewer_args.end());
   return a;
