@@ -1,8 +1,5 @@
 #include "common/worker_pool.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <exception>
 
@@ -13,14 +10,10 @@ static int resolve_threads(int threads) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-WorkerPool::WorkerPool(int threads, int nice) : meter_(resolve_threads(threads)) {
+WorkerPool::WorkerPool(int threads) : meter_(resolve_threads(threads)) {
   int n = resolve_threads(threads);
   threads_.reserve(n);
-  for (int i = 0; i < n; ++i)
-    threads_.emplace_back([this, nice] {
-      if (nice > 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice);  // best effort
-      run();
-    });
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { run(); });
 }
 
 WorkerPool::~WorkerPool() {

@@ -16,10 +16,7 @@ namespace rd {
 // the work really was.
 class WorkerPool {
  public:
-  // threads <= 0: one per core. `nice` > 0 runs the workers below the threads that
-  // wait on them (the server's I/O and app threads): those wake up and run at once
-  // instead of queueing behind bulk work for the CPU.
-  explicit WorkerPool(int threads, int nice = 0);
+  explicit WorkerPool(int threads);  // threads <= 0: one per core
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;

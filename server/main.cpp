@@ -251,12 +251,8 @@ int main(int argc, char** argv) {
     session.set_recorder(recorder.get());
   }
   asio::io_context io(1);
-  // Destroyed before io: its last jobs may still post finished frames to io. The
-  // encoders run at nice 5: the I/O and app threads (and a viewer on the same machine)
-  // take the CPU from them the moment they wake, so an input's answer does not queue
-  // behind other viewers' encoding for a time slice (docs/hardening.md, "Hostile
-  // clients"); the front door's hello reading stays below them (nice 10).
-  rd::WorkerPool pool(o.threads, 5);
+  // Destroyed before io: its last jobs may still post finished frames to io.
+  rd::WorkerPool pool(o.threads);
   rd::NativeServerConfig cfg;
   cfg.listen_address = o.listen;
   cfg.port = static_cast<std::uint16_t>(o.port ? *o.port : 7400 + o.display);
