@@ -135,7 +135,9 @@ void cut_at_random_points(const std::string& dir, int rounds, int frames, bool t
   MESSAGE("cut points from seed " << seed);
   std::mt19937 rng(seed);
   int cuts = 0, handshake_cuts = 0;
-  REQUIRE(wait_until([&] { return relay.bytes_to_viewer() > 0; }, 20s));
+  // Streaming, not only connected: a cut inside the first handshake would be a failed
+  // connection (exit 3), not a broken session to resume.
+  REQUIRE(wait_until([&] { return relay.bytes_to_viewer() > 0 && viewer.poll_stats().value("frames", 0) > 0; }, 20s));
   for (int round = 0; round < rounds; ++round) {
     // Streaming again (round 0: first connection): cut somewhere in the next 400 kB.
     REQUIRE_MESSAGE(wait_until([&] { return count_of(viewer.proc().err(), "reconnected after") >= static_cast<std::size_t>(round); }, 30s),
