@@ -23,9 +23,11 @@
 #include <thread>
 
 #include "common/child_process.hpp"
+#include "bench/tool/process_watch.hpp"
 #include "common/process_stats.hpp"
 
 using namespace rd;
+using namespace rd::bench;
 using namespace std::chrono_literals;
 
 namespace {
@@ -35,46 +37,6 @@ struct Peer {
   enum Kind { Rdisplay, X11vnc } kind;
   std::vector<std::string> args;
 };
-
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-template <class F>
-bool wait_for(F&& cond, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
-
-// Whether the process has a handler for sig (SigCgt in /proc/PID/status): before it has,
-// the signal would kill it.
-bool catches(pid_t pid, int sig) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
-  return false;
-}
-
-nlohmann::json read_json(const std::string& path) {
-  try {
-    return nlohmann::json::parse(slurp(path));
-  } catch (const std::exception&) {
-    return nlohmann::json::object();  // not written yet, or half written
-  }
-}
 
 nlohmann::json run(const Peer& peer, const std::string& bin, const std::string& dir, int lines, const std::string& geometry, bool jump) {
   std::string base = dir + "/" + peer.name;
@@ -102,7 +64,7 @@ nlohmann::json run(const Peer& peer, const std::string& bin, const std::string& 
     if (!port) throw std::runtime_error("rdisplay-server did not start: " + slurp(base + "-server.err"));
     url = "rdisplay://127.0.0.1:" + std::to_string(port);
   } else {
-    int port = free_port();
+    int port = free_loopback_port();
     std::vector<std::string> a{"x11vnc", "-display", display, "-rfbport", std::to_string(port), "-localhost", "-nopw", "-forever",
                                "-shared", "-quiet"};
     a.insert(a.end(), peer.args.begin(), peer.args.end());

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "bench/tool/media.hpp"
+#include "bench/tool/process_watch.hpp"
 #include "bench/tool/shaped_relay.hpp"
 #include "common/child_process.hpp"
 #include "common/process_stats.hpp"
@@ -24,34 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-template <class F>
-bool wait_for(F&& cond, std::chrono::milliseconds limit) {
-  auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
-
-nlohmann::json read_json(const std::string& path) {
-  try {
-    return nlohmann::json::parse(slurp(path));
-  } catch (const std::exception&) {
-    return nlohmann::json::object();  // not written yet, or half written
-  }
-}
-
-// Whether the process handles sig yet (SigCgt in /proc/PID/status): before it does,
-// the signal would kill it.
-bool catches(pid_t pid, int sig) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
-  return false;
-}
 
 // The viewer's stats as of now (SIGUSR1 makes it rewrite the file).
 nlohmann::json viewer_stats_now(ChildProcess& viewer, const std::string& path) {
@@ -70,30 +43,6 @@ std::string x0vncserver_binary() { return std::filesystem::exists("/usr/bin/X0ti
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
   return s;
-}
-
-bool can_connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// A port nothing listens on now (bound and let go), for peers that need one named.
-int free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 double ms(const nlohmann::json& v, const char* group, const char* key) {
