@@ -20,7 +20,7 @@ bool same_pixels(const Surface& a, const Surface& b, const Rect& r) {
 
 void HeldScreen::reset(int w, int h) {
   g_ = {w, h, (w + kTileSize - 1) / kTileSize, (h + kTileSize - 1) / kTileSize};
-  held_.resize(w, h);
+  held_ = std::make_shared<const Surface>(w, h);
   next_.reset();
   changed_.assign(static_cast<std::size_t>(g_.count()), 0);
   doubt_.assign(static_cast<std::size_t>(g_.count()), 0);
@@ -116,13 +116,21 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   for (int t = 0; t < nt; ++t)
     if (doubt_[static_cast<std::size_t>(t)] || refresh_[static_cast<std::size_t>(t)]) send[static_cast<std::size_t>(t)] = 1;
 
+  // What the viewer will hold once this update's copies are applied: the held screen
+  // itself until a copy is found, then a working copy of it (the snapshots are shared).
+  Surface moved;
+  const Surface* base = held_.get();
   if (detect) {
     // Each group of touching changed tiles is searched on its own: a clock in one corner
     // and a graph in another would otherwise make one box of the whole screen to hash.
     // Copies apply to what the viewer holds in order, so each group's search sees the
     // copies of the groups before it.
     auto apply = [&](const CopyRectMsg& c) {
-      copy_area(held_, c.src(), c.dst.x, c.dst.y, held_.bounds());
+      if (base != &moved) {
+        moved = *held_;
+        base = &moved;
+      }
+      copy_area(moved, c.src(), c.dst.x, c.dst.y, moved.bounds());
       u.copied_pixels += c.dst.area();
       // Pixels the viewer holds in doubt stay in doubt where they are copied to.
       // So do lossy pixels (they are refreshed where they land, once idle).
@@ -150,10 +158,10 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
       for (const CopyRectMsg& c : *found_before) apply(c);
     } else {
       for (const Rect& box : changed_groups()) {
-        std::vector<CopyRectMsg> found = detect_vertical_scroll(held_, *next_, box);
+        std::vector<CopyRectMsg> found = detect_vertical_scroll(*base, *next_, box);
         // No scroll: perhaps a window moved both ways (groups of at least 2x2 tiles).
         if (found.empty() && box.w >= 2 * kTileSize && box.h >= 2 * kTileSize)
-          if (auto m = detect_move(held_, *next_, box)) found.push_back(*m);
+          if (auto m = detect_move(*base, *next_, box)) found.push_back(*m);
         for (const CopyRectMsg& c : found) apply(c);
       }
       if (known) shared_->insert(*held_frame_, *next_frame_, u.copies);
@@ -162,7 +170,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
 
   for (int t = 0; t < nt; ++t) {
     auto k = static_cast<std::size_t>(t);
-    if (compare[k]) send[k] = doubt_[k] || !same_pixels(held_, *next_, g_.tile_rect(t));
+    if (compare[k]) send[k] = doubt_[k] || !same_pixels(*base, *next_, g_.tile_rect(t));
   }
   // The tiles to send, as runs along each tile row. They are views of the next screen,
   // which stays as it is until this update is encoded (the connection takes no changes
@@ -192,7 +200,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
         exact = !doubt_[k] && !lossy_[k];
       }
       if (exact) {
-        auto row_same = [&](int y) { return std::memcmp(held_.row32(y) + r.x, next_->row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) == 0; };
+        auto row_same = [&](int y) { return std::memcmp(base->row32(y) + r.x, next_->row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) == 0; };
         int y0 = r.y, y1 = r.bottom();
         while (y0 < y1 && row_same(y0)) ++y0;
         while (y1 > y0 && row_same(y1 - 1)) --y1;
@@ -203,16 +211,33 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
       run.rect = r;
       run.ext = next_->view(r);
       run.lossless = kind;
-      held_.copy_rect_from(*next_, r);
       u.runs.push_back(std::move(run));
     }
   }
+  finish_update();
+  return u;
+}
+
+void HeldScreen::finish_update() {
   std::fill(changed_.begin(), changed_.end(), 0);
   std::fill(doubt_.begin(), doubt_.end(), 0);
   std::fill(refresh_.begin(), refresh_.end(), 0);
   refresh_count_ = 0;
-  held_frame_ = next_frame_;  // the held screen now equals the next one
-  return u;
+  // Copied tiles are the same, sent tiles are the next screen's, the rest never
+  // changed: the viewer holds the next screen's pixels.
+  held_ = next_;
+  held_frame_ = next_frame_;
+}
+
+std::optional<std::pair<CopySearchCache::Frame, CopySearchCache::Frame>> HeldScreen::shareable() const {
+  if (!next_ || !held_frame_ || !next_frame_ || refresh_count_ > 0) return std::nullopt;
+  if (std::find(doubt_.begin(), doubt_.end(), 1) != doubt_.end()) return std::nullopt;
+  if (std::find(lossy_.begin(), lossy_.end(), 1) != lossy_.end()) return std::nullopt;
+  return std::pair{*held_frame_, *next_frame_};
+}
+
+void HeldScreen::adopt_planned() {
+  if (next_) finish_update();
 }
 
 }  // namespace rd

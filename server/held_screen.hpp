@@ -17,8 +17,10 @@ namespace rd {
 // client's state): `held` is the viewer's screen, `next` the session's screen as this
 // viewer's next update will leave it. Knowing both, an update can be made of copies of
 // what the viewer already has (scrolls found in the pixels) plus only the tiles that
-// still differ. The held screen is the viewer's own (one screen of memory per viewer);
-// the next one is the session's shared snapshot (Session::snapshot_locked).
+// still differ. An update leaves the viewer holding exactly the next screen's pixels
+// (lossy tiles are flagged, not stored), so both are the session's shared snapshots
+// (Session::snapshot_locked): a viewer costs no screen of memory of its own, and
+// viewers in step hold the same one.
 //
 // Threading: take_changed() runs on the I/O thread under the session lock, plan() on a
 // worker; the viewer's connection never runs them at the same time (one update at once).
@@ -50,6 +52,15 @@ class HeldScreen {
   // Runs whose `lossless` is set are refreshes (below) and must not be lossy.
   Update plan(bool detect, std::uint64_t now_us = 0);
 
+  // Between which two frames of the session this viewer's update goes, when its update
+  // depends on nothing else: it holds a known frame exactly (nothing in doubt, lossy or
+  // due for a refresh) and takes a known one. Viewers for which this gives the same pair
+  // get the same update (SharedUpdates).
+  std::optional<std::pair<CopySearchCache::Frame, CopySearchCache::Frame>> shareable() const;
+  // Instead of plan(): another viewer in the same state planned this update (its copies
+  // and runs); afterwards the held screen equals the next one, as after plan().
+  void adopt_planned();
+
   // After an update is encoded: which rectangles went lossy (JPEG) and which exact.
   void record_sent(const Rect& r, bool lossy);
 
@@ -60,12 +71,13 @@ class HeldScreen {
   bool refresh_pending() const { return refresh_count_ > 0; }
   int lossy_tiles() const;
 
-  const Surface& held() const { return held_; }
+  const Surface& held() const { return *held_; }
 
  private:
   std::vector<Rect> changed_groups() const;
+  void finish_update();
   GridGeometry g_;
-  Surface held_;
+  std::shared_ptr<const Surface> held_;
   std::shared_ptr<const Surface> next_;  // unchanged while this viewer's update is made
   std::vector<char> changed_, doubt_, lossy_, refresh_;
   std::vector<std::uint64_t> changed_at_us_;

@@ -376,6 +376,7 @@ int main(int argc, char** argv) {
     j["viewers"] = viewers;
     j["encode_cache"] = {{"hits", server->encode_cache().hits()}, {"misses", server->encode_cache().misses()}};
     j["copy_search_cache"] = {{"hits", server->copy_search_cache().hits()}, {"misses", server->copy_search_cache().misses()}};
+    j["shared_updates"] = {{"made", server->shared_updates().made()}, {"reused", server->shared_updates().reused()}};
     j["connections"] = {{"total", server->connections()}, {"live", server->live_viewers()}, {"refused_busy", server->refused_busy()}};
     if (rfb) {
       nlohmann::json clients = nlohmann::json::array();

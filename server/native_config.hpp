@@ -7,6 +7,7 @@
 
 #include "codecs/encode_cache.hpp"
 #include "server/copy_search_cache.hpp"
+#include "server/shared_updates.hpp"
 #include "server/auth_throttle.hpp"
 
 namespace asio::ssl {
@@ -47,6 +48,8 @@ struct NativeServerConfig {
   std::shared_ptr<EncodeCache> encode_cache;
   // Scrolls and moves found between two frames, shared by all pixel viewers (likewise).
   std::shared_ptr<CopySearchCache> copy_search;
+  // Whole pixel updates shared by viewers in the same state (likewise).
+  std::shared_ptr<SharedUpdates> shared_updates;
   static constexpr std::size_t kEncodeCacheBytes = 8u << 20;  // a few frames: viewers share while in step
 };
 

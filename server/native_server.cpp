@@ -12,10 +12,11 @@
 namespace rd {
 
 NativeServer::NativeServer(asio::io_context& io, Session& session, WorkerPool& pool, NativeServerConfig config)
-    : io_(io), session_(session), pool_(pool), config_(std::move(config)) {
+    : io_(io), session_(session), pool_(pool), config_(std::move(config)), bulk_(std::make_shared<BulkLane>(io)) {
   if (!config_.throttle) config_.throttle = std::make_shared<AuthThrottle>();
   if (!config_.encode_cache) config_.encode_cache = std::make_shared<EncodeCache>(NativeServerConfig::kEncodeCacheBytes);
   if (!config_.copy_search) config_.copy_search = std::make_shared<CopySearchCache>();
+  if (!config_.shared_updates) config_.shared_updates = std::make_shared<SharedUpdates>();
   front_ = std::make_unique<HelloFront>(
       config_, [this] { return live_count_.load() < static_cast<std::size_t>(config_.max_viewers); },
       [this] { return io_handshakes_.load(); },
@@ -41,7 +42,7 @@ void NativeServer::adopt(HelloFront::Arrival a) {
   if (recount_handshakes() >= config_.max_handshakes)
     return refuse_busy(std::move(socket), "too many connections are still in their handshake; try later");
   int id = next_id_++;
-  auto conn = std::make_shared<ViewerConnection>(std::move(socket), id, session_, pool_, config_,
+  auto conn = std::make_shared<ViewerConnection>(std::move(socket), id, session_, pool_, config_, bulk_,
                                                  [this](const ViewerStats& final_stats) {
                                                    // Hostile clients may connect without end: keep the
                                                    // stats of the last viewers gone, count the rest.
@@ -85,12 +86,16 @@ void NativeServer::wake_all() {
     recount_handshakes();  // handshakes end inside connections: keep the front door's view fresh
     // Copy: a wake may close a connection, which erases it from live_.
     auto conns = live_;
-    // Viewers waiting for the answer to their input first: with many viewers, the one
-    // typing should not wait for a hundred others' updates to be planned.
+    // Viewers waiting for the answer to their input first, then the others in use: with
+    // many viewers, the one typing should not wait for a hundred others' updates to be
+    // planned. Those hundred go through the bulk lane, between the I/O thread's reads.
     for (auto& [id, c] : conns)
       if (c->awaits_input_answer()) c->wake();
-    for (auto& [id, c] : conns)
-      if (!c->awaits_input_answer()) c->wake();
+    for (auto& [id, c] : conns) {
+      if (c->awaits_input_answer()) continue;
+      if (c->interactive()) c->wake();
+      else bulk_->defer([c] { c->wake(); });
+    }
   });
 }
 

@@ -34,6 +34,7 @@ class NativeServer {
   std::uint64_t refused_busy() const { return refused_busy_ + front_->refused_busy(); }
   const EncodeCache& encode_cache() const { return *config_.encode_cache; }
   const CopySearchCache& copy_search_cache() const { return *config_.copy_search; }
+  const SharedUpdates& shared_updates() const { return *config_.shared_updates; }
   std::uint64_t connections() const { return front_->accepted(); }
 
  private:
@@ -55,6 +56,7 @@ class NativeServer {
   std::uint64_t gone_dropped_ = 0;
   void refuse_busy(asio::ip::tcp::socket socket, const std::string& why);
   std::atomic<bool> wake_pending_{false};
+  std::shared_ptr<BulkLane> bulk_;
   std::unique_ptr<HelloFront> front_;  // last: stopped first, it hands connections to the rest
 };
 

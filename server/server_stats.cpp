@@ -49,6 +49,7 @@ nlohmann::json viewer_stats_json(const ViewerStats& v) {
                       {"updates", {{"ops", v.updates_by_kind[0]}, {"pixels", v.updates_by_kind[1]}, {"mixed", v.updates_by_kind[2]}}},
                       {"ops_log_lost", v.ops_log_lost},
                       {"encode_ms", static_cast<double>(v.encode_us) / 1000.0},
+                      {"updates_shared", v.updates_shared},
                       {"pixels_encoded", v.pixels_encoded},
                       {"encode_mpix_per_s", v.encode_us ? static_cast<double>(v.pixels_encoded) / static_cast<double>(v.encode_us) : 0.0},
                       {"connected", v.connected},

@@ -6,6 +6,7 @@
 #include "codecs/op_batch.hpp"
 #include "common/clock.hpp"
 #include "server/held_screen.hpp"
+#include "server/shared_updates.hpp"
 
 namespace rd {
 
@@ -177,31 +178,93 @@ void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecP
     }, urgent);
 }
 
-void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
-                              EncodeParams params, UpdateDone done, bool urgent) {
-  pool.submit([&pool, held, detect, policy, params, urgent, done = std::move(done)]() mutable {
-    std::uint64_t t0 = now_us();
-    HeldScreen::Update plan;
-    try {
-      plan = held->plan(detect, t0);
-    } catch (const std::exception& e) {
-      auto out = std::make_shared<EncodedUpdate>();
-      out->error = e.what();
-      return done(out);
+namespace {
+
+// What a shared update's bytes depend on besides its two frames.
+std::uint64_t codecs_key(const CodecPolicy& policy, const EncodeParams& params, bool detect) {
+  std::uint64_t forced = policy.forced ? 1 + static_cast<std::uint64_t>(*policy.forced) : 0;
+  return static_cast<std::uint64_t>(policy.decodable) | forced << 32 | static_cast<std::uint64_t>(params.zstd_level & 0xff) << 40 |
+         static_cast<std::uint64_t>(detect) << 48;
+}
+
+// Plans and encodes one viewer's update; as the maker of a shared one (`key`), hands
+// the result to the viewers waiting for it too.
+void make_held_update(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
+                      EncodeParams params, UpdateDone done, bool urgent, std::shared_ptr<SharedUpdates> shared,
+                      std::optional<SharedUpdates::Key> key) {
+  std::uint64_t t0 = now_us();
+  HeldScreen::Update plan;
+  try {
+    plan = held->plan(detect, t0);
+  } catch (const std::exception& e) {
+    if (key) shared->fulfil(*key, nullptr);
+    auto out = std::make_shared<EncodedUpdate>();
+    out->error = e.what();
+    return done(out);
+  }
+  std::uint64_t plan_us = now_us() - t0;
+  std::int64_t refreshed = 0;
+  for (const RunSnapshot& r : plan.runs) refreshed += r.lossless ? r.rect.area() : 0;
+  auto finish = [plan_us, copies = std::move(plan.copies), copied = plan.copied_pixels, refreshed, shared, key,
+                 done = std::move(done)](std::shared_ptr<EncodedUpdate> u) mutable {
+    u->copies = std::move(copies);
+    u->copied_pixels = copied;
+    u->refreshed_pixels = refreshed;
+    u->encode_us += plan_us;
+    if (key) {
+      if (!u->error.empty()) {
+        shared->fulfil(*key, nullptr);
+      } else {
+        auto s = std::make_shared<SharedUpdate>();
+        s->copies = u->copies;
+        s->copied_pixels = u->copied_pixels;
+        s->rects = std::make_shared<const std::vector<std::vector<EncodedRect>>>(std::move(u->rects));
+        u->rects.clear();
+        u->shared_rects = s->rects;
+        shared->fulfil(*key, std::move(s));
+      }
     }
-    std::uint64_t plan_us = now_us() - t0;
-    std::int64_t refreshed = 0;
-    for (const RunSnapshot& r : plan.runs) refreshed += r.lossless ? r.rect.area() : 0;
-    auto finish = [plan_us, copies = std::move(plan.copies), copied = plan.copied_pixels, refreshed,
-                   done = std::move(done)](std::shared_ptr<EncodedUpdate> u) mutable {
-      u->copies = std::move(copies);
-      u->copied_pixels = copied;
-      u->refreshed_pixels = refreshed;
-      u->encode_us += plan_us;
-      done(u);
-    };
-    if (plan.runs.empty()) return finish(std::make_shared<EncodedUpdate>());  // copies only, or nothing
-    encode_pixels_async(pool, std::move(plan.runs), policy, params, std::move(finish), urgent);
+    done(u);
+  };
+  if (plan.runs.empty()) return finish(std::make_shared<EncodedUpdate>());  // copies only, or nothing
+  encode_pixels_async(pool, std::move(plan.runs), policy, params, std::move(finish), urgent);
+}
+
+// A viewer takes an update another viewer in the same state made.
+void take_shared_update(HeldScreen& held, const SharedUpdate& s, const UpdateDone& done) {
+  held.adopt_planned();
+  auto out = std::make_shared<EncodedUpdate>();
+  out->copies = s.copies;
+  out->copied_pixels = s.copied_pixels;
+  out->shared_rects = s.rects;
+  out->shared = true;
+  done(out);
+}
+
+}  // namespace
+
+void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
+                              EncodeParams params, UpdateDone done, bool urgent, std::shared_ptr<SharedUpdates> shared) {
+  pool.submit([&pool, held, detect, policy, params, urgent, shared, done = std::move(done)]() mutable {
+    std::optional<SharedUpdates::Key> key;
+    if (shared && !policy.lossy && !policy.tile_cache)
+      if (auto frames = held->shareable()) key = SharedUpdates::Key{frames->first, frames->second, codecs_key(policy, params, detect)};
+    if (key) {
+      std::shared_ptr<const SharedUpdate> ready;
+      auto waiter = [&pool, held, detect, policy, params, urgent, done](std::shared_ptr<const SharedUpdate> s) {
+        if (s) return take_shared_update(*held, *s, done);
+        // Its maker failed: make it ourselves, unshared.
+        pool.submit([&pool, held, detect, policy, params, urgent, done] {
+          make_held_update(pool, held, detect, policy, params, done, urgent, nullptr, std::nullopt);
+        }, urgent);
+      };
+      switch (shared->claim(*key, ready, std::move(waiter))) {
+        case SharedUpdates::Claim::Ready: return take_shared_update(*held, *ready, done);
+        case SharedUpdates::Claim::Waiting: return;
+        case SharedUpdates::Claim::Maker: break;
+      }
+    }
+    make_held_update(pool, held, detect, policy, params, std::move(done), urgent, shared, key);
   }, urgent);
 }
 

@@ -21,6 +21,10 @@ struct EncodedUpdate {
   std::int64_t copied_pixels = 0;
   std::int64_t refreshed_pixels = 0;             // lossy pixels sent again exactly
   std::vector<std::vector<EncodedRect>> rects;  // pixels, in groups that keep screen order irrelevant
+  // The pixels when the update is shared with other viewers (then `rects` is empty).
+  std::shared_ptr<const std::vector<std::vector<EncodedRect>>> shared_rects;
+  bool shared = false;  // taken from another viewer's update rather than made
+  const std::vector<std::vector<EncodedRect>>& pixel_rects() const { return shared_rects ? *shared_rects : rects; }
   Bytes ops_batch;                              // OpsBatch body; empty when no ops go
   std::size_t ops_count = 0;
   bool log_lost = false;  // the viewer was behind the op log's start: pixels instead
@@ -37,11 +41,14 @@ void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecP
                          UpdateDone done, bool urgent = false);
 
 class HeldScreen;
+class SharedUpdates;
 // Pixels for a viewer whose screen the server keeps (HeldScreen): one job plans the
 // update (scroll detection when `detect`, then the tiles that still differ), then the
-// runs are encoded in parallel as above.
+// runs are encoded in parallel as above. With `shared`, an update another viewer in the
+// same state makes (or has made) is taken instead of made again.
 void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
-                              EncodeParams params, UpdateDone done, bool urgent = false);
+                              EncodeParams params, UpdateDone done, bool urgent = false,
+                              std::shared_ptr<SharedUpdates> shared = nullptr);
 
 struct OpsJobConfig {
   PlanMode mode = PlanMode::PreferOps;

@@ -25,7 +25,7 @@ constexpr auto kCloseGrace = std::chrono::seconds(2);
 }  // namespace
 
 ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
-                                   const NativeServerConfig& config, ClosedFn on_closed)
+                                   const NativeServerConfig& config, std::shared_ptr<BulkLane> bulk, ClosedFn on_closed)
     : stream_(std::move(socket)),
       handshake_timer_(stream_.get_executor()),
       ping_timer_(stream_.get_executor()),
@@ -35,6 +35,7 @@ ViewerConnection::ViewerConnection(asio::ip::tcp::socket socket, int id, Session
       session_(session),
       pool_(pool),
       config_(config),
+      bulk_(std::move(bulk)),
       on_closed_(std::move(on_closed)) {
   stats_.id = id;
   asio::error_code ec;
@@ -202,6 +203,14 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         acked_seq_ = a.seq;
       }
       stats_.last_decode_us = a.decode_us;
+      if (!interactive()) {
+        // A hundred viewers acknowledging the same frame must not plan their next
+        // updates ahead of one viewer's input.
+        return bulk_->defer([self = shared_from_this()] {
+          self->maybe_send_update();
+          self->maybe_finish_goodbye();
+        });
+      }
       maybe_send_update();
       return maybe_finish_goodbye();
     }
@@ -378,6 +387,10 @@ void ViewerConnection::complete_hello(const ClientHello& hello, const Negotiated
 
 void ViewerConnection::wake() { maybe_send_update(); }
 
+bool ViewerConnection::interactive() const {
+  return !stamps_waiting_.empty() || !frame_input_ids_.empty() || now_us() - last_input_us_ < kInteractiveUs;
+}
+
 ViewerStats ViewerConnection::stats() {
   ViewerStats s = stats_;
   s.up_to_date = state_ == State::Streaming && up_to_date();
@@ -454,15 +467,17 @@ void ViewerConnection::maybe_send_update() {
   if (runs.empty() && !held_) return send_input_answer();
   encoding_ = true;
   auto self = shared_from_this();
-  auto done = [self](std::shared_ptr<EncodedUpdate> u) {
-    asio::post(self->stream_.get_executor(), [self, u] { self->on_encoded(u); });
-  };
   // The updates of a viewer in use (input in the last second) go ahead of bulk encoding
   // in the pool: not only the one answering the input, since that one may have to wait
-  // for the viewer's update already being encoded.
-  const bool urgent = !frame_input_ids_.empty() || now_us() - last_input_us_ < kInteractiveUs;
+  // for the viewer's update already being encoded. Back on the I/O thread, the same
+  // viewer's finished update is written at once, the others' through the bulk lane.
+  const bool urgent = interactive();
+  auto done = [self, urgent](std::shared_ptr<EncodedUpdate> u) {
+    if (urgent) asio::post(self->stream_.get_executor(), [self, u] { self->on_encoded(u); });
+    else self->bulk_->defer([self, u] { self->on_encoded(u); });
+  };
   if (held_) {
-    encode_held_pixels_async(pool_, held_, true, policy_, params_, std::move(done), urgent);
+    encode_held_pixels_async(pool_, held_, true, policy_, params_, std::move(done), urgent, config_.shared_updates);
   } else if (encoding_mode_ == Encoding::Pixels) {
     encode_pixels_async(pool_, std::move(runs), policy_, params_, std::move(done), urgent);
   } else {
@@ -477,7 +492,8 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   encoding_ = false;
   if (state_ != State::Streaming) return;
   if (!u->error.empty()) return fail(ErrorCode::Internal, "encoding failed: " + u->error);
-  if (u->copies.empty() && u->rects.empty() && u->ops_batch.empty()) {  // the viewer holds it all
+  const auto& rects = u->pixel_rects();
+  if (u->copies.empty() && rects.empty() && u->ops_batch.empty()) {  // the viewer holds it all
     send_input_answer();
     return maybe_send_update();
   }
@@ -502,7 +518,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   stats_.pixels_copied += static_cast<std::uint64_t>(u->copied_pixels);
   stats_.pixels_refreshed += static_cast<std::uint64_t>(u->refreshed_pixels);
   if (held_) {
-    for (const auto& group : u->rects)
+    for (const auto& group : rects)
       for (const EncodedRect& e : group) held_->record_sent(e.rect, e.codec == TileCodec::Jpeg && !e.cache_ref);
   }
   // Cache references first, then the tiles: the viewer applies every reference of a
@@ -510,7 +526,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   // mirror here, so both evict the same.
   if (tile_mirror_) {
     Bytes refs;
-    for (const auto& group : u->rects)
+    for (const auto& group : rects)
       for (const EncodedRect& e : group) {
         if (!e.cache_ref) continue;
         tile_mirror_->touch(e.cache_key);
@@ -521,7 +537,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
       }
     stats_.cache_ref_bytes += refs.size();
     if (!refs.empty()) parts.push_back(std::move(refs));
-    for (const auto& group : u->rects)
+    for (const auto& group : rects)
       for (const EncodedRect& e : group) {
         auto key = e.store_keys.begin();
         for_each_cache_tile(e.rect, [&](const Rect& t) {
@@ -529,7 +545,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
         });
       }
   }
-  for (const auto& group : u->rects) {
+  for (const auto& group : rects) {
     Bytes msgs;
     for (const EncodedRect& e : group) {
       if (e.cache_ref) continue;
@@ -545,6 +561,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   parts.push_back(encode(FrameEnd{seq, std::exchange(frame_input_ids_, {})}));
   note_answered();
   stats_.encode_us += u->encode_us;
+  if (u->shared) ++stats_.updates_shared;
   ++stats_.frames;
   ++stats_.updates_by_kind[static_cast<std::size_t>(u->kind)];
   if (u->log_lost) ++stats_.ops_log_lost;

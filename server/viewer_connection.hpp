@@ -12,6 +12,7 @@
 #include "common/worker_pool.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
+#include "server/bulk_lane.hpp"
 #include "server/native_config.hpp"
 #include "server/session.hpp"
 #include "server/viewer_stats.hpp"
@@ -26,7 +27,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
  public:
   using ClosedFn = std::function<void(const ViewerStats& final_stats)>;
   ViewerConnection(asio::ip::tcp::socket socket, int id, Session& session, WorkerPool& pool,
-                   const NativeServerConfig& config, ClosedFn on_closed);
+                   const NativeServerConfig& config, std::shared_ptr<BulkLane> bulk, ClosedFn on_closed);
 
   // Reads the hello itself (TLS connections: after the TLS handshake).
   void start();
@@ -41,6 +42,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   int id() const { return stats_.id; }
   bool in_handshake() const { return state_ == State::Hello || state_ == State::Auth; }
   bool awaits_input_answer() const { return !stamps_waiting_.empty(); }
+  // Someone is typing into this viewer (input in the last second, or an answer owed):
+  // its steps run at once; every other viewer's go through the bulk lane.
+  bool interactive() const;
 
  private:
   enum class State { Hello, Auth, Streaming, Closing, Closed };
@@ -80,6 +84,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   Session& session_;
   WorkerPool& pool_;
   const NativeServerConfig& config_;
+  std::shared_ptr<BulkLane> bulk_;
   ClosedFn on_closed_;
   State state_ = State::Hello;
   bool streamed_ = false;

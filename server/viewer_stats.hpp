@@ -45,6 +45,7 @@ struct ViewerStats {
   std::array<std::uint64_t, 3> updates_by_kind{};  // ops, pixels, mixed (OpsPlan::Kind)
   std::uint64_t ops_log_lost = 0;  // updates sent as pixels because the viewer fell behind the op log
   std::uint64_t encode_us = 0;  // worker time spent encoding for this viewer
+  std::uint64_t updates_shared = 0;  // updates taken from another viewer in the same state
   std::uint64_t pixels_encoded = 0;
   std::uint64_t last_decode_us = 0;
   double rtt_ms = -1;

@@ -124,3 +124,34 @@ void jpeg_quality(const char* app, const char* frames, const char* fps) {
 
 TEST_CASE("e2e photo: without lossless refresh a JPEG viewer stays above 35 dB") { jpeg_quality("photo", "75", "60"); }
 TEST_CASE("e2e video: without lossless refresh a JPEG viewer stays above 35 dB") { jpeg_quality("video", "90", "60"); }
+
+// A crowd watching one session: viewers without a tile cache that go between the same
+// frames get the same update, made once (SharedUpdates); each still ends exact, and so
+// does a viewer with a cache, whose updates are its own.
+TEST_CASE("e2e crowd: pixel viewers in step share whole updates and each ends bit-exact") {
+  std::string dir = scratch_dir("e2e-crowd");
+  ServerProcess server(dir, {"--app", "terminal", "--frames", "120", "--fps", "30"});
+  std::vector<std::unique_ptr<HeadlessViewer>> crowd;
+  for (int i = 0; i < 4; ++i)
+    crowd.push_back(std::make_unique<HeadlessViewer>(dir, "crowd" + std::to_string(i), server.url(),
+                                                     std::vector<std::string>{"--exit-when-idle", "2500", "--tile-cache", "0"}));
+  HeadlessViewer cached(dir, "cached", server.url(), {"--exit-when-idle", "2500"});
+  std::vector<nlohmann::json> cv;
+  for (auto& v : crowd) cv.push_back(v->finish());
+  auto kv = cached.finish();
+  auto s = parse_json(server.stop_and_read_stats(), "server stats");
+  REQUIRE_MESSAGE(s["app_script_done"] == true, "the viewers went idle before the script ended");
+  for (const auto& v : cv) CHECK(v["framebuffer_hash"] == s["surface_hash"]);
+  CHECK(kv["framebuffer_hash"] == s["surface_hash"]);
+  long shared = 0, crowd_frames = 0;
+  for (const auto& v : s["viewers"]) {
+    const bool has_cache = v["tile_cache"]["entries"].get<long>() > 0;
+    if (has_cache) CHECK(v["updates_shared"] == 0);
+    shared += v["updates_shared"].get<long>();
+    crowd_frames += has_cache ? 0 : v["frames"].get<long>();
+  }
+  MESSAGE("crowd of 4: " << crowd_frames << " frames, " << shared << " of them taken from another viewer's update; made "
+                         << s["shared_updates"]["made"] << ", reused " << s["shared_updates"]["reused"]);
+  CHECK(shared > 0);
+  CHECK(s["shared_updates"]["reused"].get<long>() == shared);
+}

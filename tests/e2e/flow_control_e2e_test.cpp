@@ -71,10 +71,12 @@ TEST_CASE("e2e flow control: a stalled viewer costs bounded memory and never del
 
   MESSAGE("server RSS " << rss_before << " KiB before, at most " << rss_max << " KiB while a viewer was stalled; "
                         << "longest pause of the healthy viewer " << worst_gap.count() << " ms");
-  // One raw frame of this screen is 4000 KiB; the window lets at most two frames plus
-  // one being encoded be held for a viewer. Allow that, and nothing like 5 s of video.
+  // One raw frame of this screen is 4000 KiB. A stalled viewer keeps the two session
+  // snapshots it holds and goes to (while in step they were the healthy viewer's too,
+  // so not in the baseline), and the window lets at most two frames plus one being
+  // encoded be held for it. Allow that, and nothing like 5 s of video.
   if (!std::getenv("RDISPLAY_SANITIZED")) {  // ASan's shadow and quarantine are not ours
-    CHECK(rss_max - rss_before < 3 * 4000 + 4000);
+    CHECK(rss_max - rss_before < 5 * 4000 + 4000);
     CHECK(worst_gap < 1000ms);
   }
 
