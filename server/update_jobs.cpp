@@ -243,6 +243,30 @@ void take_shared_update(HeldScreen& held, const SharedUpdate& s, const UpdateDon
 
 }  // namespace
 
+std::shared_ptr<EncodedUpdate> encode_held_pixels_now(HeldScreen& held, bool detect, const CodecPolicy& policy,
+                                                      const EncodeParams& params) {
+  auto out = std::make_shared<EncodedUpdate>();
+  std::uint64_t t0 = now_us();
+  try {
+    HeldScreen::Update plan = held.plan(detect, t0);
+    out->copies = std::move(plan.copies);
+    out->copied_pixels = plan.copied_pixels;
+    for (const RunSnapshot& run : plan.runs) {
+      CodecPolicy p = policy;
+      if (run.lossless) {  // a refresh: exact whatever the viewer's quality
+        p.lossy = false;
+        if (p.forced == TileCodec::Jpeg) p.forced.reset();
+        out->refreshed_pixels += run.rect.area();
+      }
+      out->rects.push_back(encode_run(run, p, params));
+    }
+  } catch (const std::exception& e) {
+    out->error = e.what();
+  }
+  out->encode_us = now_us() - t0;
+  return out;
+}
+
 void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool detect, CodecPolicy policy,
                               EncodeParams params, UpdateDone done, bool urgent, std::shared_ptr<SharedUpdates> shared) {
   pool.submit([&pool, held, detect, policy, params, urgent, shared, done = std::move(done)]() mutable {

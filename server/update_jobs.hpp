@@ -50,6 +50,11 @@ void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held
                               EncodeParams params, UpdateDone done, bool urgent = false,
                               std::shared_ptr<SharedUpdates> shared = nullptr);
 
+// The same, made on the calling thread at once (no shared updates): for small updates
+// where handing work to the pool costs more than the work.
+std::shared_ptr<EncodedUpdate> encode_held_pixels_now(HeldScreen& held, bool detect, const CodecPolicy& policy,
+                                                      const EncodeParams& params);
+
 struct OpsJobConfig {
   PlanMode mode = PlanMode::PreferOps;
   double bytes_per_us = 12.5;

@@ -421,6 +421,7 @@ void ViewerConnection::maybe_send_update() {
   std::vector<RunSnapshot> runs;
   std::optional<std::vector<LoggedOpPtr>> pending;
   GridGeometry geometry;
+  int held_changed = 0;
   {
     auto lk = session_.lock();
     if (session_.geometry_epoch_locked() != sent_geometry_epoch_) {
@@ -446,9 +447,9 @@ void ViewerConnection::maybe_send_update() {
     if (held_) {
       for (const Rect& r : pending_doubt_) held_->doubt(r);
       pending_doubt_.clear();
-      if (held_->take_changed(session_.snapshot_locked(), session_.tile_versions_locked(), sent_versions_,
-                              now_us(), CopySearchCache::Frame{session_.geometry_epoch_locked(), session_.content_version_locked()}) == 0 &&
-          !held_->refresh_pending()) {
+      held_changed = held_->take_changed(session_.snapshot_locked(), session_.tile_versions_locked(), sent_versions_, now_us(),
+                                         CopySearchCache::Frame{session_.geometry_epoch_locked(), session_.content_version_locked()});
+      if (held_changed == 0 && !held_->refresh_pending()) {
         lk.unlock();
         return send_input_answer();
       }
@@ -472,6 +473,12 @@ void ViewerConnection::maybe_send_update() {
   // for the viewer's update already being encoded. Back on the I/O thread, the same
   // viewer's finished update is written at once, the others' through the bulk lane.
   const bool urgent = interactive();
+  if (held_ && !frame_input_ids_.empty() && held_changed <= kInlineTiles && !held_->refresh_pending()) {
+    // The answer to an input, and small (a cursor, a few characters): made here, since
+    // handing it to a worker and back costs two thread wake-ups, each a scheduler
+    // latency when the cores are busy, for less work than one of them.
+    return on_encoded(encode_held_pixels_now(*held_, true, policy_, params_));
+  }
   auto done = [self, urgent](std::shared_ptr<EncodedUpdate> u) {
     if (urgent) asio::post(self->stream_.get_executor(), [self, u] { self->on_encoded(u); });
     else self->bulk_->defer([self, u] { self->on_encoded(u); });

@@ -136,7 +136,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   void send_empty_frame();
   void note_answered();
   std::uint64_t last_input_us_ = 0;
-  static constexpr std::uint64_t kInteractiveUs = 1'000'000;  // the frame being queued answers frame_input_ids_: server-side latency
+  static constexpr std::uint64_t kInteractiveUs = 1'000'000;
+  // An input's answer of at most this many changed tiles is encoded on the I/O thread.
+  static constexpr int kInlineTiles = 4;  // the frame being queued answers frame_input_ids_: server-side latency
   std::vector<Rect> pending_doubt_;  // refreshes asked for while an update was being planned
 
   // Update state.
