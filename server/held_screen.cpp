@@ -117,20 +117,37 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
     if (doubt_[static_cast<std::size_t>(t)] || refresh_[static_cast<std::size_t>(t)]) send[static_cast<std::size_t>(t)] = 1;
 
   // What the viewer will hold once this update's copies are applied: the held screen
-  // itself until a copy is found, then a working copy of it (the snapshots are shared).
-  Surface moved;
+  // itself until a copy is found (the snapshots are shared and immutable), then a
+  // scratch screen, one per thread and reused, into which tiles of the held screen are
+  // brought only where this plan reads or writes them (a whole-screen copy per update
+  // cost more than the rest of the plan).
+  static thread_local Surface scratch;
+  std::vector<char> valid;  // per tile: the scratch holds it
   const Surface* base = held_.get();
+  auto ensure = [&](const Rect& area) {
+    if (base != &scratch) return;
+    g_.for_tiles(area.intersect(scratch.bounds()), [&](int t) {
+      if (valid[static_cast<std::size_t>(t)]) return;
+      scratch.copy_rect_from(*held_, g_.tile_rect(t));
+      valid[static_cast<std::size_t>(t)] = 1;
+    });
+  };
+  // The searches read around their box (a move up to 16 pixels away): a tile's margin.
+  auto around = [](const Rect& r) { return Rect{r.x - kTileSize, r.y - kTileSize, r.w + 2 * kTileSize, r.h + 2 * kTileSize}; };
   if (detect) {
     // Each group of touching changed tiles is searched on its own: a clock in one corner
     // and a graph in another would otherwise make one box of the whole screen to hash.
     // Copies apply to what the viewer holds in order, so each group's search sees the
     // copies of the groups before it.
     auto apply = [&](const CopyRectMsg& c) {
-      if (base != &moved) {
-        moved = *held_;
-        base = &moved;
+      if (base != &scratch) {
+        if (scratch.width() != held_->width() || scratch.height() != held_->height()) scratch.resize(held_->width(), held_->height());
+        valid.assign(static_cast<std::size_t>(nt), 0);
+        base = &scratch;
       }
-      copy_area(moved, c.src(), c.dst.x, c.dst.y, moved.bounds());
+      ensure(c.src());
+      ensure(c.dst);
+      copy_area(scratch, c.src(), c.dst.x, c.dst.y, scratch.bounds());
       u.copied_pixels += c.dst.area();
       // Pixels the viewer holds in doubt stay in doubt where they are copied to.
       // So do lossy pixels (they are refreshed where they land, once idle).
@@ -158,10 +175,21 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
       for (const CopyRectMsg& c : *found_before) apply(c);
     } else {
       for (const Rect& box : changed_groups()) {
-        std::vector<CopyRectMsg> found = detect_vertical_scroll(*base, *next_, box);
+        // Where no earlier copy has been (no tile of the scratch brought over), the held
+        // screen is what the viewer will have: search it as it is.
+        const Surface* before = held_.get();
+        if (base == &scratch) {
+          bool touched = false;
+          g_.for_tiles(around(box).intersect(scratch.bounds()), [&](int t) { touched |= valid[static_cast<std::size_t>(t)] != 0; });
+          if (touched) {
+            ensure(around(box));
+            before = &scratch;
+          }
+        }
+        std::vector<CopyRectMsg> found = detect_vertical_scroll(*before, *next_, box);
         // No scroll: perhaps a window moved both ways (groups of at least 2x2 tiles).
         if (found.empty() && box.w >= 2 * kTileSize && box.h >= 2 * kTileSize)
-          if (auto m = detect_move(*base, *next_, box)) found.push_back(*m);
+          if (auto m = detect_move(*before, *next_, box)) found.push_back(*m);
         for (const CopyRectMsg& c : found) apply(c);
       }
       if (known) shared_->insert(*held_frame_, *next_frame_, u.copies);
@@ -170,7 +198,9 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
 
   for (int t = 0; t < nt; ++t) {
     auto k = static_cast<std::size_t>(t);
-    if (compare[k]) send[k] = doubt_[k] || !same_pixels(*base, *next_, g_.tile_rect(t));
+    if (!compare[k]) continue;
+    ensure(g_.tile_rect(t));
+    send[k] = doubt_[k] || !same_pixels(*base, *next_, g_.tile_rect(t));
   }
   // The tiles to send, as runs along each tile row. They are views of the next screen,
   // which stays as it is until this update is encoded (the connection takes no changes
@@ -200,6 +230,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
         exact = !doubt_[k] && !lossy_[k];
       }
       if (exact) {
+        ensure(r);
         auto row_same = [&](int y) { return std::memcmp(base->row32(y) + r.x, next_->row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) == 0; };
         int y0 = r.y, y1 = r.bottom();
         while (y0 < y1 && row_same(y0)) ++y0;

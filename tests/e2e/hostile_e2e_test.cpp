@@ -207,15 +207,15 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
   const bool sanitized = std::getenv("RDISPLAY_SANITIZED") != nullptr;  // figures of another program
   if (!sanitized) {
     // Typing stays interactive: junk never reaches the I/O thread (the front door), the
-    // crowd shares copy searches, snapshots and encodes, and the server answers input
-    // ahead of the crowd's updates. The p99 ratio is measured, not asserted: the attack
+    // crowd shares whole updates (searches, snapshots, encodes), and the server answers
+    // input ahead of the crowd's updates (urgent jobs, the bulk lane). The p99 ratio is measured, not asserted: the attack
     // runs on the same two cores (docs/hardening.md has the figures).
     CHECK(attacked["input_latency_ms"]["p50"].get<double>() < 10.0);
     CHECK(p99_of(attacked) < 500.0);
-    // Memory: each of the ~100 viewers holds at most two screen-sized surfaces (what it
-    // holds, and the session snapshot its update is planned from, shared with viewers at
-    // the same frame: 8 MiB at 1280x800) and at most a window of frames; nothing grows
-    // with the junk connections.
+    // Memory: each of the ~100 viewers keeps at most two session snapshots alive (the
+    // frame it holds and the one its update goes to, 8 MiB at 1280x800; viewers in step
+    // share them, so in practice the crowd costs far less) and at most a window of
+    // frames; nothing grows with the junk connections.
     CHECK(rss_peak - rss_calm < 101 * 9 * 1024);
   }
 
