@@ -10,6 +10,12 @@ void BulkLane::defer(std::function<void()> fn) {
   asio::post(io_, [self = shared_from_this()] { self->turn(); });
 }
 
+void BulkLane::clear() {
+  std::deque<std::function<void()>> dropped;
+  std::lock_guard lk(mu_);
+  dropped.swap(q_);
+}
+
 std::size_t BulkLane::waiting() const {
   std::lock_guard lk(mu_);
   return q_.size();

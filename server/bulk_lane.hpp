@@ -22,6 +22,8 @@ class BulkLane : public std::enable_shared_from_this<BulkLane> {
   // Thread-safe. `fn` runs on the I/O thread, after everything deferred before it.
   void defer(std::function<void()> fn);
   std::size_t waiting() const;
+  // Drops what waits (shutdown).
+  void clear();
 
  private:
   void turn();

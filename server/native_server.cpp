@@ -24,7 +24,10 @@ NativeServer::NativeServer(asio::io_context& io, Session& session, WorkerPool& p
   port_ = front_->port();
 }
 
-NativeServer::~NativeServer() { front_->stop(); }
+NativeServer::~NativeServer() {
+  front_->stop();
+  bulk_->clear();  // its closures hold connections, which hold it
+}
 
 void NativeServer::adopt(HelloFront::Arrival a) {
   asio::ip::tcp::socket socket(io_);
@@ -94,7 +97,7 @@ void NativeServer::wake_all() {
     for (auto& [id, c] : conns) {
       if (c->awaits_input_answer()) continue;
       if (c->interactive()) c->wake();
-      else bulk_->defer([c] { c->wake(); });
+      else c->wake_in_bulk();
     }
   });
 }

@@ -8,8 +8,8 @@ SharedUpdates::Claim SharedUpdates::claim(const Key& key, std::shared_ptr<const 
   std::lock_guard lk(mu_);
   for (Entry& e : entries_) {
     if (!(e.key == key)) continue;
-    ++reused_;
     if (e.update) {
+      ++reused_;
       ready = e.update;
       return Claim::Ready;
     }
@@ -36,6 +36,7 @@ void SharedUpdates::fulfil(const Key& key, std::shared_ptr<const SharedUpdate> u
     if (update) {
       it->update = update;
       ++made_;
+      reused_ += waiters.size();
     } else {
       entries_.erase(it);  // the next viewer to need it tries again
     }

@@ -227,7 +227,12 @@ void make_held_update(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool d
     done(u);
   };
   if (plan.runs.empty()) return finish(std::make_shared<EncodedUpdate>());  // copies only, or nothing
-  encode_pixels_async(pool, std::move(plan.runs), policy, params, std::move(finish), urgent);
+  try {
+    encode_pixels_async(pool, std::move(plan.runs), policy, params, std::move(finish), urgent);
+  } catch (...) {  // the viewers waiting for this update must not wait forever
+    if (key) shared->fulfil(*key, nullptr);
+    throw;
+  }
 }
 
 // A viewer takes an update another viewer in the same state made.
@@ -271,7 +276,9 @@ void encode_held_pixels_async(WorkerPool& pool, std::shared_ptr<HeldScreen> held
                               EncodeParams params, UpdateDone done, bool urgent, std::shared_ptr<SharedUpdates> shared) {
   pool.submit([&pool, held, detect, policy, params, urgent, shared, done = std::move(done)]() mutable {
     std::optional<SharedUpdates::Key> key;
-    if (shared && !policy.lossy && !policy.tile_cache)
+    // A viewer in use makes its own: waiting for a crowd member's update would queue its
+    // answer behind bulk jobs.
+    if (shared && !urgent && !policy.lossy && !policy.tile_cache)
       if (auto frames = held->shareable()) key = SharedUpdates::Key{frames->first, frames->second, codecs_key(policy, params, detect)};
     if (key) {
       std::shared_ptr<const SharedUpdate> ready;

@@ -203,14 +203,9 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         acked_seq_ = a.seq;
       }
       stats_.last_decode_us = a.decode_us;
-      if (!interactive()) {
-        // A hundred viewers acknowledging the same frame must not plan their next
-        // updates ahead of one viewer's input.
-        return bulk_->defer([self = shared_from_this()] {
-          self->maybe_send_update();
-          self->maybe_finish_goodbye();
-        });
-      }
+      // A hundred viewers acknowledging the same frame must not plan their next updates
+      // ahead of one viewer's input.
+      if (!interactive()) return wake_in_bulk();
       maybe_send_update();
       return maybe_finish_goodbye();
     }
@@ -387,6 +382,16 @@ void ViewerConnection::complete_hello(const ClientHello& hello, const Negotiated
 
 void ViewerConnection::wake() { maybe_send_update(); }
 
+void ViewerConnection::wake_in_bulk() {
+  if (bulk_step_queued_) return;
+  bulk_step_queued_ = true;
+  bulk_->defer([self = shared_from_this()] {
+    self->bulk_step_queued_ = false;
+    self->maybe_send_update();
+    self->maybe_finish_goodbye();
+  });
+}
+
 bool ViewerConnection::interactive() const {
   return !stamps_waiting_.empty() || !frame_input_ids_.empty() || now_us() - last_input_us_ < kInteractiveUs;
 }
@@ -479,9 +484,13 @@ void ViewerConnection::maybe_send_update() {
     // latency when the cores are busy, for less work than one of them.
     return on_encoded(encode_held_pixels_now(*held_, true, policy_, params_));
   }
-  auto done = [self, urgent](std::shared_ptr<EncodedUpdate> u) {
-    if (urgent) asio::post(self->stream_.get_executor(), [self, u] { self->on_encoded(u); });
-    else self->bulk_->defer([self, u] { self->on_encoded(u); });
+  auto done = [self](std::shared_ptr<EncodedUpdate> u) {
+    // Decided on arrival: a viewer typed into while its update was encoded has its
+    // answer waiting behind this one.
+    asio::post(self->stream_.get_executor(), [self, u] {
+      if (self->interactive()) self->on_encoded(u);
+      else self->bulk_->defer([self, u] { self->on_encoded(u); });
+    });
   };
   if (held_) {
     encode_held_pixels_async(pool_, held_, true, policy_, params_, std::move(done), urgent, config_.shared_updates);

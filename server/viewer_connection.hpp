@@ -45,6 +45,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   // Someone is typing into this viewer (input in the last second, or an answer owed):
   // its steps run at once; every other viewer's go through the bulk lane.
   bool interactive() const;
+  // wake(), through the bulk lane: at most one such step waits there per viewer, however
+  // many acknowledgements and wake-ups arrive meanwhile.
+  void wake_in_bulk();
 
  private:
   enum class State { Hello, Auth, Streaming, Closing, Closed };
@@ -85,6 +88,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   WorkerPool& pool_;
   const NativeServerConfig& config_;
   std::shared_ptr<BulkLane> bulk_;
+  bool bulk_step_queued_ = false;
   ClosedFn on_closed_;
   State state_ = State::Hello;
   bool streamed_ = false;
@@ -136,9 +140,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   void send_empty_frame();
   void note_answered();
   std::uint64_t last_input_us_ = 0;
-  static constexpr std::uint64_t kInteractiveUs = 1'000'000;
+  static constexpr std::uint64_t kInteractiveUs = 1'000'000;  // the frame being queued answers frame_input_ids_: server-side latency
   // An input's answer of at most this many changed tiles is encoded on the I/O thread.
-  static constexpr int kInlineTiles = 4;  // the frame being queued answers frame_input_ids_: server-side latency
+  static constexpr int kInlineTiles = 4;
   std::vector<Rect> pending_doubt_;  // refreshes asked for while an update was being planned
 
   // Update state.
