@@ -16,11 +16,6 @@ void BulkLane::clear() {
   dropped.swap(q_);
 }
 
-std::size_t BulkLane::waiting() const {
-  std::lock_guard lk(mu_);
-  return q_.size();
-}
-
 void BulkLane::turn() {
   for (std::size_t i = 0; i < per_turn_; ++i) {
     std::function<void()> fn;

@@ -21,7 +21,6 @@ class BulkLane : public std::enable_shared_from_this<BulkLane> {
   explicit BulkLane(asio::io_context& io, std::size_t per_turn = 2) : io_(io), per_turn_(per_turn) {}
   // Thread-safe. `fn` runs on the I/O thread, after everything deferred before it.
   void defer(std::function<void()> fn);
-  std::size_t waiting() const;
   // Drops what waits (shutdown).
   void clear();
 
@@ -29,7 +28,7 @@ class BulkLane : public std::enable_shared_from_this<BulkLane> {
   void turn();
   asio::io_context& io_;
   const std::size_t per_turn_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::deque<std::function<void()>> q_;
   bool scheduled_ = false;
 };

@@ -31,7 +31,7 @@ class SharedUpdates {
  public:
   struct Key {
     CopySearchCache::Frame from, to;
-    std::uint64_t codecs = 0;  // what the update's encoding depends on (see key_of)
+    std::uint64_t codecs = 0;  // what the update's bytes depend on besides the frames (codecs_key, update_jobs.cpp)
     bool operator==(const Key&) const = default;
   };
   // Gets the update once made; null when its maker failed (then make it yourself).

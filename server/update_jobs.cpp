@@ -42,6 +42,21 @@ struct Shared {
 int tiles_in_run(const RunSnapshot& r) { return (r.rect.w + kTileSize - 1) / kTileSize; }
 int first_tile(const GridGeometry& g, const RunSnapshot& r) { return (r.rect.y / kTileSize) * g.cols + r.rect.x / kTileSize; }
 
+// The viewer's policy for one run: a refresh goes exact whatever the viewer's quality.
+CodecPolicy policy_for(const RunSnapshot& run, CodecPolicy policy) {
+  if (run.lossless) {
+    policy.lossy = false;
+    if (policy.forced == TileCodec::Jpeg) policy.forced.reset();
+  }
+  return policy;
+}
+
+std::int64_t refreshed_pixels(const std::vector<RunSnapshot>& runs) {
+  std::int64_t n = 0;
+  for (const RunSnapshot& r : runs) n += r.lossless ? r.rect.area() : 0;
+  return n;
+}
+
 // Encodes the tiles [a, b) of a run as their own run.
 std::vector<EncodedRect> encode_sub_run(const RunSnapshot& run, int a, int b, const CodecPolicy& policy, const EncodeParams& params) {
   RunSnapshot sub;
@@ -160,12 +175,7 @@ void encode_pixels_async(WorkerPool& pool, std::vector<RunSnapshot> runs, CodecP
     pool.submit([px, i] {
       std::uint64_t t0 = now_us();
       try {
-        CodecPolicy policy = px->policy;
-        if (px->runs[i].lossless) {  // a refresh: exact whatever the viewer's quality
-          policy.lossy = false;
-          if (policy.forced == TileCodec::Jpeg) policy.forced.reset();
-        }
-        px->out->rects[i] = encode_run(px->runs[i], policy, px->params);
+        px->out->rects[i] = encode_run(px->runs[i], policy_for(px->runs[i], px->policy), px->params);
       } catch (const std::exception& e) {
         std::lock_guard lk(px->err_mu);
         if (px->out->error.empty()) px->out->error = e.what();
@@ -203,8 +213,7 @@ void make_held_update(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool d
     return done(out);
   }
   std::uint64_t plan_us = now_us() - t0;
-  std::int64_t refreshed = 0;
-  for (const RunSnapshot& r : plan.runs) refreshed += r.lossless ? r.rect.area() : 0;
+  const std::int64_t refreshed = refreshed_pixels(plan.runs);
   auto finish = [plan_us, copies = std::move(plan.copies), copied = plan.copied_pixels, refreshed, shared, key,
                  done = std::move(done)](std::shared_ptr<EncodedUpdate> u) mutable {
     u->copies = std::move(copies);
@@ -256,15 +265,8 @@ std::shared_ptr<EncodedUpdate> encode_held_pixels_now(HeldScreen& held, bool det
     HeldScreen::Update plan = held.plan(detect, t0);
     out->copies = std::move(plan.copies);
     out->copied_pixels = plan.copied_pixels;
-    for (const RunSnapshot& run : plan.runs) {
-      CodecPolicy p = policy;
-      if (run.lossless) {  // a refresh: exact whatever the viewer's quality
-        p.lossy = false;
-        if (p.forced == TileCodec::Jpeg) p.forced.reset();
-        out->refreshed_pixels += run.rect.area();
-      }
-      out->rects.push_back(encode_run(run, p, params));
-    }
+    out->refreshed_pixels = refreshed_pixels(plan.runs);
+    for (const RunSnapshot& run : plan.runs) out->rects.push_back(encode_run(run, policy_for(run, policy), params));
   } catch (const std::exception& e) {
     out->error = e.what();
   }
