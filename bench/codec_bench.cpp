@@ -217,6 +217,7 @@ int main(int argc, char** argv) {
       {"zstd -3", fixed(TileCodec::Zstd, z3)},
       {"jpeg q80 4:2:0", fixed(TileCodec::Jpeg, q80_420)},
       {"jpeg q80 4:4:4", fixed(TileCodec::Jpeg, q80_444)},
+      {"jpeg-abbrev q80 4:2:0 (no tables)", fixed(TileCodec::JpegAbbrev, q80_420)},
       {"palette (tiles of <= 256 colours)", fixed(TileCodec::Palette), false, nullptr, true},
       {"auto lossless", fixed(TileCodec::Raw), false, &lossless},
       {"auto q80", fixed(TileCodec::Raw, q80_420), false, &lossy},

@@ -52,8 +52,21 @@ TileCodec choose_codec(const PixelView& v, const CodecPolicy& policy) {
   return TileCodec::Raw;
 }
 
+namespace {
+
+// JPEG as this viewer takes it: without the standard tables when it decodes that.
+EncodedTile jpeg_for(const PixelView& v, const CodecPolicy& policy, const EncodeParams& params) {
+  Bytes full = encode_jpeg(v, params.jpeg_quality, params.subsampling);
+  if (policy.decodable & codec_bit(TileCodec::JpegAbbrev))
+    if (auto a = abbreviate_jpeg(full, params.jpeg_quality)) return {TileCodec::JpegAbbrev, std::move(*a)};
+  return {TileCodec::Jpeg, std::move(full)};
+}
+
+}  // namespace
+
 std::optional<EncodedTile> encode_chosen(TileCodec chosen, const PixelView& v, int x, int y, const CodecPolicy& policy,
                                          const EncodeParams& params) {
+  if (chosen == TileCodec::Jpeg) return jpeg_for(v, policy, params);
   if (chosen != TileCodec::Palette) return EncodedTile{chosen, encode_tile(chosen, v, params)};
   const bool try_zstd = !policy.forced && (policy.decodable & codec_bit(TileCodec::Zstd));
   const bool try_jpeg = !policy.forced && policy.lossy && (policy.decodable & codec_bit(TileCodec::Jpeg));
@@ -65,6 +78,7 @@ std::optional<EncodedTile> encode_chosen(TileCodec chosen, const PixelView& v, i
   if ((known == TileCodec::Jpeg && !try_jpeg) || (known == TileCodec::Zstd && !try_zstd)) known = TileCodec::Raw;
   if (known == TileCodec::Zstd || known == TileCodec::Jpeg) {
     policy.memory->used(x, y);
+    if (known == TileCodec::Jpeg) return jpeg_for(v, policy, params);
     return EncodedTile{known, encode_tile(known, v, params)};
   }
   auto pal = encode_palette(v, params.zstd_level);
@@ -82,11 +96,12 @@ std::optional<EncodedTile> encode_chosen(TileCodec chosen, const PixelView& v, i
     if (z.size() < best.payload.size()) best = {TileCodec::Zstd, std::move(z)};
   }
   if (try_jpeg) {
-    Bytes j = encode_jpeg(v, params.jpeg_quality, params.subsampling);
+    EncodedTile j = jpeg_for(v, policy, params);
     // Exact pixels are worth a little: JPEG has to save a fifth of the bytes.
-    if (j.size() * 5 < best.payload.size() * 4) best = {TileCodec::Jpeg, std::move(j)};
+    if (j.payload.size() * 5 < best.payload.size() * 4) best = std::move(j);
   }
-  if (policy.memory) policy.memory->record(x, y, best.codec);
+  // Remembered as the codec choose_codec speaks of, however it went on the wire.
+  if (policy.memory) policy.memory->record(x, y, is_lossy_codec(best.codec) ? TileCodec::Jpeg : best.codec);
   return best;
 }
 

@@ -10,6 +10,7 @@ Bytes encode_tile(TileCodec codec, const PixelView& src, const EncodeParams& p) 
     case TileCodec::Solid: return encode_solid(src.row32(0)[0]);
     case TileCodec::Zstd: return encode_zstd(src, p.zstd_level);
     case TileCodec::Jpeg: return encode_jpeg(src, p.jpeg_quality, p.subsampling);
+    case TileCodec::JpegAbbrev: return encode_jpeg_abbrev(src, p.jpeg_quality, p.subsampling);
     case TileCodec::Palette: {
       auto b = encode_palette(src, p.zstd_level);
       if (!b) throw std::invalid_argument("palette codec for a rectangle of more than 256 colours");
@@ -28,6 +29,7 @@ void decode_tile(TileCodec codec, ByteView payload, const MutablePixelView& dst)
     case TileCodec::Zstd: return decode_zstd(payload, dst);
     case TileCodec::Jpeg: return decode_jpeg(payload, dst);
     case TileCodec::Palette: return decode_palette(payload, dst);
+    case TileCodec::JpegAbbrev: return decode_jpeg_abbrev(payload, dst);
   }
   throw DecodeError("unknown tile codec " + std::to_string(static_cast<int>(codec)));
 }

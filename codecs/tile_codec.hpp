@@ -23,10 +23,19 @@ struct EncodeParams {
 //   palette  u8 colours-1, that many BGR triples, then one zstd frame of the pixels'
 //         palette indexes, packed 1, 2, 4 or 8 bits each (for up to 2, 4, 16, 256
 //         colours), most significant bits first, each row padded to a byte
+//   jpeg-abbrev  u8 quality, then a baseline JPEG without its APP0, DQT and DHT
+//         segments: the tables are Annex K's at that quality (IJG scaling), which the
+//         decoder puts back (docs/protocol.md)
 Bytes encode_raw(const PixelView& src);
 Bytes encode_solid(std::uint32_t bgra);
 Bytes encode_zstd(const PixelView& src, int level);
 Bytes encode_jpeg(const PixelView& src, int quality, Subsampling sub);
+Bytes encode_jpeg_abbrev(const PixelView& src, int quality, Subsampling sub);
+// The tables libjpeg writes at `quality` (2 DQT and 4 DHT segments, markers included);
+// abbreviate_jpeg turns a JFIF stream into a jpeg-abbrev payload, nothing when the
+// stream's tables are not exactly those.
+const Bytes& jpeg_standard_tables(int quality);
+std::optional<Bytes> abbreviate_jpeg(ByteView jfif, int quality);
 // Nothing when src has more than 256 colours.
 std::optional<Bytes> encode_palette(const PixelView& src, int level);
 
@@ -37,6 +46,7 @@ void decode_solid(ByteView payload, const MutablePixelView& dst);
 void decode_zstd(ByteView payload, const MutablePixelView& dst);
 void decode_jpeg(ByteView payload, const MutablePixelView& dst);
 void decode_palette(ByteView payload, const MutablePixelView& dst);
+void decode_jpeg_abbrev(ByteView payload, const MutablePixelView& dst);
 
 // Dispatch on the codec id. encode_tile with Solid takes the colour of the first pixel.
 Bytes encode_tile(TileCodec codec, const PixelView& src, const EncodeParams& params);
@@ -45,7 +55,7 @@ void decode_tile(TileCodec codec, ByteView payload, const MutablePixelView& dst)
 // Codecs this build decodes, as a hello codec mask.
 constexpr std::uint32_t kAllCodecs =
     codec_bit(TileCodec::Raw) | codec_bit(TileCodec::Solid) | codec_bit(TileCodec::Zstd) | codec_bit(TileCodec::Jpeg) |
-    codec_bit(TileCodec::Palette);
+    codec_bit(TileCodec::Palette) | codec_bit(TileCodec::JpegAbbrev);
 
 // Largest rectangle a decoder accepts: caps the memory a hostile payload can claim.
 constexpr int kMaxTileSide = 4096;

@@ -67,6 +67,7 @@ const char* tile_codec_name(TileCodec c) {
     case TileCodec::Zstd: return "zstd";
     case TileCodec::Jpeg: return "jpeg";
     case TileCodec::Palette: return "palette";
+    case TileCodec::JpegAbbrev: return "jpeg-abbrev";
   }
   return "unknown";
 }

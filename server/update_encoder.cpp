@@ -83,7 +83,7 @@ std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& p
     e.codec = enc->codec;
     e.payload = std::move(enc->payload);
     // What the viewer will hold exactly (not solid: that costs less than a reference).
-    if (policy.tile_cache && e.codec != TileCodec::Solid && e.codec != TileCodec::Jpeg)
+    if (policy.tile_cache && e.codec != TileCodec::Solid && !is_lossy_codec(e.codec))
       e.store_keys.assign(key.begin() + a, key.begin() + b);
     out.push_back(std::move(e));
     return true;

@@ -535,7 +535,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   stats_.pixels_refreshed += static_cast<std::uint64_t>(u->refreshed_pixels);
   if (held_) {
     for (const auto& group : rects)
-      for (const EncodedRect& e : group) held_->record_sent(e.rect, e.codec == TileCodec::Jpeg && !e.cache_ref);
+      for (const EncodedRect& e : group) held_->record_sent(e.rect, is_lossy_codec(e.codec) && !e.cache_ref);
   }
   // Cache references first, then the tiles: the viewer applies every reference of a
   // frame (touching its cache) before it stores the frame's tiles, and so does the

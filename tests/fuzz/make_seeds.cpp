@@ -104,6 +104,16 @@ int main(int argc, char** argv) {
       std::copy(p->begin(), p->end(), tile_seed.begin() + 3);
       write("tile_codec", a.name + "-palette", tile_seed);
     }
+    {
+      rd::Bytes j = rd::encode_jpeg_abbrev(s.view({0, 0, 64, 40}), 85, rd::Subsampling::S420);
+      add(rd::encode(rd::TileUpdate{{0, 20, 64, 40}, rd::TileCodec::JpegAbbrev, j, false}));
+      rd::Bytes tile_seed(3 + j.size());
+      tile_seed[0] = static_cast<std::uint8_t>(rd::TileCodec::JpegAbbrev);
+      tile_seed[1] = 63;
+      tile_seed[2] = 39;
+      std::copy(j.begin(), j.end(), tile_seed.begin() + 3);
+      write("tile_codec", a.name + "-jpeg-abbrev", tile_seed);
+    }
     add(rd::encode(rd::FrameEnd{4, {}}));
     add(rd::encode(rd::Bye{"seed over"}));
     write("viewer_stream", a.name, stream);

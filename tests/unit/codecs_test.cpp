@@ -180,6 +180,25 @@ TEST_CASE("JPEG keeps photo-like content above 35 dB and honours quality and sub
   CHECK(psnr(src, d) > psnr(src, decode_into(TileCodec::Jpeg, q30_420, 256, 128)));
 }
 
+TEST_CASE("jpeg-abbrev: libjpeg writes Annex K's tables at every quality, and without them the image decodes to the same pixels") {
+  Surface src = photo_like(136, 72, 5);  // not a multiple of the 16-pixel MCU
+  for (Subsampling sub : {Subsampling::S420, Subsampling::S444})
+    for (int q = 1; q <= 100; ++q) {
+      CAPTURE(q);
+      const Bytes full = encode_jpeg(src.view(), q, sub);
+      auto a = abbreviate_jpeg(full, q);
+      REQUIRE(a.has_value());
+      // What goes: the JFIF APP0 (18 bytes) and the tables; what comes: one quality byte.
+      CHECK(a->size() == full.size() - 18 - jpeg_standard_tables(q).size() + 1);
+      CHECK(jpeg_standard_tables(q).size() > 500);
+      CHECK(decode_into(TileCodec::JpegAbbrev, *a, 136, 72) == decode_into(TileCodec::Jpeg, full, 136, 72));
+    }
+  const Bytes q80 = encode_jpeg(src.view(), 80, Subsampling::S420);
+  CHECK_FALSE(abbreviate_jpeg(q80, 81).has_value());  // those are not q81's tables
+  CHECK_FALSE(abbreviate_jpeg(Bytes{0xFF, 0xD8, 0xFF, 0xD9}, 80).has_value());
+  CHECK(encode_tile(TileCodec::JpegAbbrev, src.view(), EncodeParams{80, Subsampling::S420, 1}) == *abbreviate_jpeg(q80, 80));
+}
+
 TEST_CASE("decoders reject malformed payloads with DecodeError") {
   Surface src = photo_like(64, 64);
   Bytes raw = encode_raw(src.view());
@@ -231,6 +250,28 @@ TEST_CASE("decoders reject malformed payloads with DecodeError") {
     CHECK_THROWS_AS(decode_jpeg(Bytes(300, 0xFF), dst), DecodeError);
     Surface small(64, 32);
     CHECK_THROWS_AS(decode_jpeg(j, small.mutable_view(small.bounds())), DecodeError);
+  }
+  SUBCASE("jpeg-abbrev: truncated, a quality out of range, no start of image, wrong size") {
+    Bytes a = *abbreviate_jpeg(j, 80);
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, a.size() / 2, a.size() - 2})
+      CHECK_THROWS_AS(decode_jpeg_abbrev(trunc(a, n), dst), DecodeError);
+    for (std::uint8_t q : {0, 101, 255}) {
+      Bytes bad = a;
+      bad[0] = q;
+      CHECK_THROWS_AS(decode_jpeg_abbrev(bad, dst), DecodeError);
+    }
+    Bytes no_soi = a;
+    no_soi[2] = 0xD9;
+    CHECK_THROWS_AS(decode_jpeg_abbrev(no_soi, dst), DecodeError);
+    Surface small(64, 32);
+    CHECK_THROWS_AS(decode_jpeg_abbrev(a, small.mutable_view(small.bounds())), DecodeError);
+    // Decoded with another quality's tables, the image decodes but to other pixels.
+    Bytes other = a;
+    other[0] = 30;
+    decode_jpeg_abbrev(other, dst);
+    Surface right(64, 64);
+    decode_jpeg_abbrev(a, right.mutable_view(right.bounds()));
+    CHECK_FALSE(out == right);
   }
   SUBCASE("palette: truncated, short palette, wrong size, index past the palette") {
     Surface ui = ui_like(64, 64);
@@ -318,7 +359,7 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
   // A lossy viewer gets JPEG where it saves a fifth of the bytes, never on the text.
   CodecPolicy lossy{kAllCodecs, true, std::nullopt};
   auto j = encode_chosen(TileCodec::Palette, smooth.view(), 0, 0, lossy, params);
-  CHECK(j->codec == TileCodec::Jpeg);
+  CHECK(j->codec == TileCodec::JpegAbbrev);  // the viewer decodes JPEG without its standard tables
   CHECK(j->payload.size() * 5 < smallest_lossless(smooth) * 4);
   CHECK(encode_chosen(TileCodec::Palette, ui.view(), 0, 0, lossy, params)->codec == TileCodec::Palette);
 
@@ -331,13 +372,13 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
   CodecPolicy remembering{kAllCodecs, true, std::nullopt};
   remembering.memory = std::make_shared<CostMemory>();
   CHECK_FALSE(remembering.memory->winner(128, 64));
-  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 128, 64, remembering, params)->codec == TileCodec::Jpeg);
+  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 128, 64, remembering, params)->codec == TileCodec::JpegAbbrev);
   CHECK(remembering.memory->winner(128, 64) == TileCodec::Jpeg);
   CHECK(remembering.memory->winner(130, 70) == TileCodec::Jpeg);  // the same tile
   // The text tile now at that place still goes as JPEG until the next measurement...
   int uses = 1;
   while (remembering.memory->winner(128, 64)) {
-    CHECK(encode_chosen(TileCodec::Palette, ui.view(), 128, 64, remembering, params)->codec == TileCodec::Jpeg);
+    CHECK(encode_chosen(TileCodec::Palette, ui.view(), 128, 64, remembering, params)->codec == TileCodec::JpegAbbrev);
     ++uses;
   }
   CHECK(uses == CostMemory::kRemeasureEvery);
@@ -347,13 +388,21 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
 
   // The same viewer's lossless refresh of a place where JPEG won is never JPEG (it would
   // leave the tile lossy and be refreshed again and again).
-  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 256, 64, remembering, params)->codec == TileCodec::Jpeg);
+  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 256, 64, remembering, params)->codec == TileCodec::JpegAbbrev);
   CodecPolicy refresh = remembering;
   refresh.lossy = false;
   auto r = encode_chosen(TileCodec::Palette, smooth.view(), 256, 64, refresh, params);
   REQUIRE(r);
-  CHECK(r->codec != TileCodec::Jpeg);
+  CHECK_FALSE(is_lossy_codec(r->codec));
   CHECK(r->payload.size() == smallest_lossless(smooth));
+
+  // A viewer that does not decode jpeg-abbrev gets the whole JFIF stream.
+  CodecPolicy plain_jpeg{kAllCodecs & ~codec_bit(TileCodec::JpegAbbrev), true, std::nullopt};
+  auto full = encode_chosen(TileCodec::Palette, smooth.view(), 0, 0, plain_jpeg, params);
+  CHECK(full->codec == TileCodec::Jpeg);
+  CHECK(full->payload.size() > j->payload.size() + 500);
+  CHECK(encode_chosen(TileCodec::Jpeg, photo_like(64, 64).view(), 0, 0, plain_jpeg, params)->codec == TileCodec::Jpeg);
+  CHECK(encode_chosen(TileCodec::Jpeg, photo_like(64, 64).view(), 0, 0, lossy, params)->codec == TileCodec::JpegAbbrev);
 }
 
 TEST_CASE("rasterizer: fills, lines, masks and copies are exact and clipped") {
