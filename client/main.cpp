@@ -62,6 +62,7 @@ struct Options {
   bool resize_remote = false;
   bool no_grab = false;
   double probe_hz = 0;
+  bool latency_samples = false;
   std::optional<double> exit_after_s;
   std::string play;
   double play_speed = 1;
@@ -133,6 +134,8 @@ int main(int argc, char** argv) {
   cli.add_option("--probe-input", o.probe_hz,
                  "send this many probe inputs per second (typing x, then BackSpace) to measure input-to-display latency")
       ->check(CLI::Range(0.0, 1000.0));
+  cli.add_flag("--latency-samples", o.latency_samples,
+               "put every input-to-display latency (microseconds, in arrival order) into the --stats file, for pooling runs");
   cli.add_option("--reconnect", o.reconnect_s,
                  "rdisplay://: when the connection breaks, keep trying to resume the session for this many seconds (0: exit)")
       ->check(CLI::Range(0.0, 86400.0))->capture_default_str();
@@ -423,6 +426,7 @@ int main(int argc, char** argv) {
                              {"p50", rd::percentile(lat, 50) / 1000.0},
                              {"p99", rd::percentile(lat, 99) / 1000.0},
                              {"max", rd::percentile(lat, 100) / 1000.0}};
+    if (o.latency_samples) j["input_latency_ms"]["samples_us"] = lat;
     if (window_mode) {
       std::vector<std::uint32_t> pc = store.metrics().present_costs();
       j["present_ms"] = {{"count", pc.size()}, {"p50", rd::percentile(pc, 50) / 1000.0}, {"p99", rd::percentile(pc, 99) / 1000.0}};

@@ -34,6 +34,7 @@ namespace {
 struct Options {
   std::string app = "desktop";
   std::optional<int> frames;
+  int start_frame = 0;
   int fps = 30;
   int display = 0;
   std::optional<int> port;
@@ -91,6 +92,10 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", std::string("rdisplay-server ") + RDISPLAY_VERSION);
   cli.add_option("--app", o.app, "built-in application to run (see --list-apps)")->capture_default_str();
   cli.add_option("--frames", o.frames, "run N frames of the app's script, then idle (still reacting to input)")
+      ->check(CLI::Range(0, 1000000000));
+  cli.add_option("--start-frame", o.start_frame,
+                 "draw the script's first N frames at once before the first screen goes out: the session starts in the "
+                 "script's later part (--frames still counts from frame 0)")
       ->check(CLI::Range(0, 1000000000));
   cli.add_option("--fps", o.fps, "script frames per second; 0 draws as fast as it can")->check(CLI::Range(0, 1000))->capture_default_str();
   auto* disp = cli.add_option("--display", o.display, "display number N: native port 7400+N")->check(CLI::Range(0, 99));
@@ -313,6 +318,7 @@ int main(int argc, char** argv) {
   if (app) {
     rd::AppRunnerConfig rc;
     rc.frames = o.frames;
+    rc.start_frame = o.start_frame;
     rc.fps = o.fps;
     rc.wait_for_viewer = o.wait_for_viewer;
     auto r = std::make_unique<rd::AppRunner>(session, std::move(app), rc);

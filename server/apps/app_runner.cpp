@@ -108,11 +108,18 @@ void AppRunner::run() {
   Canvas canvas(back_, fonts_);
   begin_step(canvas);
   app_->start(canvas);
+  int index = 0;
+  if (config_.start_frame > 0) {
+    // Skipped ahead: those frames' ops would only fill the op log; the first screen goes as pixels.
+    canvas.stop_recording();
+    const int first = config_.frames ? std::min(config_.start_frame, *config_.frames) : config_.start_frame;
+    while (index < first) app_->frame(canvas, index++);
+  }
   publish(canvas);
 
   const auto period = config_.fps > 0 ? std::chrono::microseconds(1000000 / config_.fps) : std::chrono::microseconds(0);
   auto next = Clock::now();
-  int index = 0;
+  const int first_paced = index + 1;
   for (;;) {
     std::deque<Queued> inputs;
     bool want_frame;
@@ -153,7 +160,7 @@ void AppRunner::run() {
       frames_done_ = index;
       cpu_seconds_ = thread_cpu_seconds();
       frame_us_.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
-      if (index == 1) first_frame_ = t0;
+      if (index == first_paced) first_frame_ = t0;
       last_frame_ = t1;
     }
   }

@@ -17,6 +17,7 @@ namespace rd {
 
 struct AppRunnerConfig {
   std::optional<int> frames;  // run this many script frames, then idle (none: forever)
+  int start_frame = 0;        // script frames drawn at once before the first screen goes out
   int fps = 30;               // script frames per second; 0: as fast as it can draw
   bool wait_for_viewer = false;  // start the app once the first viewer watches
 };

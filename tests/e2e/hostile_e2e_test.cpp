@@ -19,6 +19,7 @@
 #include <random>
 #include <thread>
 
+#include "common/percentile.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
 #include "tests/support/raw_client.hpp"
@@ -112,15 +113,34 @@ class Crowd {
 
 double p99_of(const nlohmann::json& viewer_stats) { return viewer_stats["input_latency_ms"]["p99"].get<double>(); }
 
+// The good viewer's input-to-display latency, probed 50 times a second for 8 s, every
+// sample kept so that runs can be pooled.
+nlohmann::json probe_latency(const std::string& dir, const std::string& name, const std::string& url) {
+  HeadlessViewer v(dir, name, url, {"--probe-input", "50", "--exit-after", "8", "--latency-samples"});
+  return v.finish();
+}
+
+std::vector<std::uint32_t> samples_of(std::initializer_list<const nlohmann::json*> runs) {
+  std::vector<std::uint32_t> all;
+  for (const auto* r : runs)
+    for (const auto& x : (*r)["input_latency_ms"]["samples_us"]) all.push_back(x.get<std::uint32_t>());
+  return all;
+}
+
 }  // namespace
 
 TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer stays exact and fast, memory stays bounded") {
   std::string dir = scratch_dir("e2e-hostile");
-  // 40 s of the desktop animating at 30 fps: the baseline, the attack, and the end.
-  ServerProcess server(dir, {"--app", "desktop", "--frames", "1200", "--fps", "30", "--max-viewers", "200"});
-  // Without attack: the good viewer's input-to-display latency, probed 20 times a second.
-  HeadlessViewer before(dir, "good-before", server.url(), {"--probe-input", "50", "--exit-after", "8"});
-  auto calm = before.finish();
+  // 50 s of the desktop animating at 30 fps: calm, the attack, calm again, and the end.
+  // From frame 800 on its script is steady (the graph every frame, the clock every
+  // second; the window slide and the scripted typing are over), so that the three
+  // probes meet the same work: input that lands while a frame is being made waits for
+  // it, and those collisions are the latency's tail.
+  ServerProcess server(dir, {"--app", "desktop", "--start-frame", "800", "--frames", "2300", "--fps", "30", "--max-viewers", "200"});
+  // Without attack: the good viewer's latency. Measured again after the attack, and the
+  // two calm runs pooled: the baseline then sees the same stretch of this shared
+  // machine's life as the attacked run (calm, attack, calm).
+  auto calm_before = probe_latency(dir, "good-before", server.url());
   const long rss_calm = rss_kib(server);
 
   // The attack.
@@ -137,8 +157,8 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
     }
   });
   // A viewer that completes the hello and then never reads, with a tiny receive buffer.
-  RawClient never_reads(server.port(), 4096);
-  never_reads.send(valid_hello_bytes());
+  auto never_reads = std::make_unique<RawClient>(server.port(), 4096);
+  never_reads->send(valid_hello_bytes());
   // Garbage, oversize lengths and truncated frames, and connections opened and dropped.
   std::thread junk([&] {
     std::mt19937 rng(7);
@@ -172,13 +192,12 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
     }
   });
   // 100 viewers at once on the same session.
-  Crowd crowd(server.port(), 100);
-  REQUIRE(wait_until([&] { return crowd.frames() >= 100; }, 30s));
+  auto crowd = std::make_unique<Crowd>(server.port(), 100);
+  REQUIRE(wait_until([&] { return crowd->frames() >= 100; }, 30s));
 
   // Under attack: the same probe.
-  HeadlessViewer during(dir, "good-during", server.url(), {"--probe-input", "50", "--exit-after", "8"});
   long rss_peak = rss_calm;
-  auto attacked = during.finish();
+  auto attacked = probe_latency(dir, "good-during", server.url());
   rss_peak = std::max(rss_peak, rss_kib(server));
   attacking = false;
   slowloris.join();
@@ -195,14 +214,26 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
     CHECK_MESSAGE(closed, "a slowloris handshake was never closed");
     ::close(fd);
   }
-  CHECK(crowd.closed() == 0);
+  CHECK(crowd->closed() == 0);
+  const long crowd_frames = crowd->frames();
 
-  MESSAGE("input-to-display p99: " << p99_of(calm) << " ms calm, " << p99_of(attacked) << " ms under attack (x"
-                                   << p99_of(attacked) / std::max(0.001, p99_of(calm)) << "; p50 "
-                                   << calm["input_latency_ms"]["p50"] << " / " << attacked["input_latency_ms"]["p50"]
-                                   << "); server RSS " << rss_calm << " KiB calm, " << rss_peak << " KiB under attack; "
-                                   << churned.load() << " junk connections, crowd got " << crowd.frames() << " frames");
-  CHECK(calm["input_latency_ms"]["count"].get<int>() > 600);
+  // Calm again: the crowd and the reader that never reads gone, then the same probe.
+  crowd.reset();
+  never_reads.reset();
+  REQUIRE(wait_until([&] { return parse_json(server.poll_stats(), "stats")["connections"]["live"] == 0; }, 20s));
+  auto calm_after = probe_latency(dir, "good-after", server.url());
+  const double calm_p99 = percentile(samples_of({&calm_before, &calm_after}), 99) / 1000.0;
+  const double attacked_p99 = p99_of(attacked);
+
+  MESSAGE("input-to-display p99: " << calm_p99 << " ms calm (before " << p99_of(calm_before) << ", after "
+                                   << p99_of(calm_after) << "), " << attacked_p99 << " ms under attack (x"
+                                   << attacked_p99 / std::max(0.001, calm_p99) << "; p50 "
+                                   << percentile(samples_of({&calm_before, &calm_after}), 50) / 1000.0 << " / "
+                                   << attacked["input_latency_ms"]["p50"] << "); server RSS " << rss_calm << " KiB calm, "
+                                   << rss_peak << " KiB under attack; " << churned.load() << " junk connections, crowd got "
+                                   << crowd_frames << " frames");
+  CHECK(calm_before["input_latency_ms"]["count"].get<int>() > 600);
+  CHECK(calm_after["input_latency_ms"]["count"].get<int>() > 600);
   CHECK(attacked["input_latency_ms"]["count"].get<int>() > 600);
   const bool sanitized = std::getenv("RDISPLAY_SANITIZED") != nullptr;  // figures of another program
   if (!sanitized) {
@@ -211,7 +242,7 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
     // input ahead of the crowd's updates (urgent jobs, the bulk lane). The p99 ratio is measured, not asserted: the attack
     // runs on the same two cores (docs/hardening.md has the figures).
     CHECK(attacked["input_latency_ms"]["p50"].get<double>() < 10.0);
-    CHECK(p99_of(attacked) < 500.0);
+    CHECK(attacked_p99 < 500.0);
     // Memory: each of the ~100 viewers keeps at most two session snapshots alive (the
     // frame it holds and the one its update goes to, 8 MiB at 1280x800; viewers in step
     // share them, so in practice the crowd costs far less) and at most a window of
@@ -225,6 +256,10 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
   auto lv = last.finish();
   auto s = parse_json(server.stop_and_read_stats(), "server stats");
   CHECK(lv["framebuffer_hash"] == s["surface_hash"]);
+  // The same probes seen from inside the server: input read on the I/O thread to its
+  // answer queued for writing (before, during, after the attack, in connection order).
+  for (const auto& v : s["viewers"])
+    if (v["input_answers"].get<long>() > 100) MESSAGE("server side, input to answer queued: " << v["input_answer_ms"].dump());
   CHECK(s["connections"]["total"].get<long>() > 120);
 }
 
