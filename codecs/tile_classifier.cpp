@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
+#include <utility>
+
+#include "codecs/surface.hpp"
 
 namespace rd {
 
@@ -62,6 +66,44 @@ EncodedTile jpeg_for(const PixelView& v, const CodecPolicy& policy, const Encode
   return {TileCodec::Jpeg, std::move(full)};
 }
 
+// What JPEG itself pays, in bytes, per unit of squared error (summed over B, G and R) it
+// removes when its quality goes up a step: the slope of its rate-distortion curve on the
+// photo app's tiles (docs/benchmarks.md, "Photo and video"), interpolated between the
+// measured qualities.
+double jpeg_error_price(int quality) {
+  constexpr std::pair<int, double> kSlope[] = {{80, 0.006}, {85, 0.012}, {90, 0.028}, {92, 0.054}};
+  if (quality <= kSlope[0].first) return kSlope[0].second;
+  for (std::size_t i = 1; i < std::size(kSlope); ++i)
+    if (quality <= kSlope[i].first) {
+      const auto [q0, p0] = kSlope[i - 1];
+      const auto [q1, p1] = kSlope[i];
+      return p0 + (p1 - p0) * (quality - q0) / (q1 - q0);
+    }
+  return kSlope[std::size(kSlope) - 1].second;
+}
+
+// Whether a tile that also fits a palette goes as JPEG. Exact pixels cost `lossless`
+// bytes; JPEG saves some and leaves an error. It wins when the bytes saved are worth
+// more than that error at JPEG's own price: taking the exact tile is then a cheaper way
+// to lose that error than a higher quality everywhere would be.
+bool jpeg_wins(const PixelView& v, const EncodedTile& jpeg, std::size_t lossless, int quality) {
+  if (jpeg.payload.size() >= lossless) return false;
+  thread_local Surface back;
+  if (back.width() != v.w || back.height() != v.h) back = Surface(v.w, v.h);
+  decode_tile(jpeg.codec, jpeg.payload, back.mutable_view(back.bounds()));
+  double squared_error = 0;
+  for (int y = 0; y < v.h; ++y) {
+    const std::uint32_t* a = v.row32(y);
+    const std::uint32_t* b = back.row32(y);
+    for (int x = 0; x < v.w; ++x)
+      for (int shift = 0; shift < 24; shift += 8) {
+        const int d = static_cast<int>((a[x] >> shift) & 0xFF) - static_cast<int>((b[x] >> shift) & 0xFF);
+        squared_error += d * d;
+      }
+  }
+  return static_cast<double>(lossless - jpeg.payload.size()) > jpeg_error_price(quality) * squared_error;
+}
+
 }  // namespace
 
 std::optional<EncodedTile> encode_chosen(TileCodec chosen, const PixelView& v, int x, int y, const CodecPolicy& policy,
@@ -97,8 +139,7 @@ std::optional<EncodedTile> encode_chosen(TileCodec chosen, const PixelView& v, i
   }
   if (try_jpeg) {
     EncodedTile j = jpeg_for(v, policy, params);
-    // Exact pixels are worth a little: JPEG has to save a fifth of the bytes.
-    if (j.payload.size() * 5 < best.payload.size() * 4) best = std::move(j);
+    if (jpeg_wins(v, j, best.payload.size(), params.jpeg_quality)) best = std::move(j);
   }
   // Remembered as the codec choose_codec speaks of, however it went on the wire.
   if (policy.memory) policy.memory->record(x, y, is_lossy_codec(best.codec) ? TileCodec::Jpeg : best.codec);

@@ -45,7 +45,9 @@ struct EncodedTile {
 // choose_codec said for it). A palette of more than 16 colours is measured against zstd
 // and the smaller payload kept: the 8-bit indexes of smooth content (gradients, video)
 // plus up to 768 bytes of palette often lose to zstd on the BGR bytes, while for text
-// and UI the palette wins by far. policy.memory remembers the winner per position, so
+// and UI the palette wins by far. For a lossy viewer JPEG competes too, and wins only
+// when the bytes it saves outweigh the error it leaves at that quality (a
+// rate-distortion choice, tile_classifier.cpp). policy.memory remembers the winner per position, so
 // the loser is only encoded again every CostMemory::kRemeasureEvery-th time. Nothing
 // when `chosen` is Palette and v has more than 256 colours (a caller merging tiles then
 // encodes them one by one).

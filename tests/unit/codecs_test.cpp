@@ -362,6 +362,33 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
   CHECK(j->codec == TileCodec::JpegAbbrev);  // the viewer decodes JPEG without its standard tables
   CHECK(j->payload.size() * 5 < smallest_lossless(smooth) * 4);
   CHECK(encode_chosen(TileCodec::Palette, ui.view(), 0, 0, lossy, params)->codec == TileCodec::Palette);
+  // JPEG wins a tile of few colours only when the bytes it saves are worth more than the
+  // error it leaves, at 0.054 bytes per unit of squared error from q92 up: gradients
+  // with more and more noise go from exact to JPEG, and both happen.
+  {
+    const EncodeParams q92{92, Subsampling::S444, 1};
+    int exact = 0, jpeg = 0;
+    for (int noise = 0; noise < 8; ++noise) {
+      Surface t(64, 64);
+      std::uint32_t st = 99;
+      for (int y = 0; y < 64; ++y)
+        for (int x = 0; x < 64; ++x) {
+          st = st * 1103515245u + 12345u;
+          auto v = static_cast<std::uint8_t>(x + y + (noise ? static_cast<int>((st >> 16) % static_cast<unsigned>(noise * 4 + 1)) : 0));
+          t.row32(y)[x] = rgb(v, static_cast<std::uint8_t>(v / 2), static_cast<std::uint8_t>(v / 3));
+        }
+      if (count_colors(t.view(), kPhotoColors) > kPhotoColors) continue;
+      auto c = encode_chosen(TileCodec::Palette, t.view(), 0, 0, lossy, q92);
+      Bytes jb = encode_jpeg_abbrev(t.view(), 92, Subsampling::S444);
+      const double mse = 255.0 * 255.0 / std::pow(10.0, psnr(t, decode_into(TileCodec::JpegAbbrev, jb, 64, 64)) / 10.0);
+      const double saved = static_cast<double>(smallest_lossless(t)) - static_cast<double>(jb.size());
+      CAPTURE(noise);
+      CHECK((c->codec == TileCodec::JpegAbbrev) == (saved > 0.054 * mse * 64 * 64 * 3));
+      (c->codec == TileCodec::JpegAbbrev ? jpeg : exact)++;
+    }
+    CHECK(exact > 0);
+    CHECK(jpeg > 0);
+  }
 
   // A forced palette stays a palette; more than 256 colours do not fit one.
   CodecPolicy forced{kAllCodecs, false, TileCodec::Palette};
