@@ -111,7 +111,7 @@ std::optional<Bytes> abbreviate_jpeg(ByteView jfif, int quality) {
     else if (marker != kApp0) out.insert(out.end(), seg.begin(), seg.end());
     p += 2 + len;
   }
-  if (tables != want || p + 4 > jfif.size() || jfif[p + 1] != kSos) return std::nullopt;
+  if (tables != want || p + 4 > jfif.size() || jfif[p] != 0xFF || jfif[p + 1] != kSos) return std::nullopt;
   out.insert(out.end(), jfif.begin() + static_cast<std::ptrdiff_t>(p), jfif.end());
   return out;
 }
