@@ -1,6 +1,7 @@
 #pragma once
 #include <asio.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -48,6 +49,8 @@ class HelloFront {
  private:
   struct Pending;
   void accept();
+  void accept_paced();  // accept() again, or once the accept rate allows
+  static constexpr std::chrono::milliseconds kAcceptWindow{10};
   void refuse(asio::ip::tcp::socket socket, ErrorCode code, const std::string& why);
   bool log_allowed();
 
@@ -61,7 +64,10 @@ class HelloFront {
   // Declared after what pending connections touch: they may end with the io_context.
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
-  asio::steady_timer accept_backoff_{io_};  // out of descriptors: wait, do not spin
+  asio::steady_timer accept_backoff_{io_};  // out of descriptors, or the accept rate spent: wait, do not spin
+  // The accept rate's current 10 ms window and what it has taken (front thread only).
+  std::chrono::steady_clock::time_point accept_window_{};
+  int accepts_in_window_ = 0;
   std::uint16_t port_ = 0;
   std::thread thread_;
 };

@@ -28,6 +28,10 @@ struct NativeServerConfig {
   // cannot keep real viewers out.
   int max_viewers = 256;
   int max_handshakes = 64;
+  // New connections accepted per second, at most (in bursts of a hundredth of it every
+  // 10 ms; 0: no limit). Beyond it connections wait in the kernel's accept queue, and a
+  // flood of them slows down there instead of taking the machine (docs/hardening.md).
+  int max_accepts_per_second = 2000;
   std::chrono::milliseconds ping_interval{5000};
   // A viewer whose socket accepts nothing for this long is disconnected.
   std::chrono::milliseconds write_timeout{60000};
