@@ -6,8 +6,8 @@
 
 namespace rd {
 
-double psnr(const PixelView& a, const PixelView& b) {
-  if (a.w != b.w || a.h != b.h) throw std::invalid_argument("psnr of differently sized images");
+double squared_error(const PixelView& a, const PixelView& b) {
+  if (a.w != b.w || a.h != b.h) throw std::invalid_argument("squared error of differently sized images");
   long double sse = 0;
   for (int y = 0; y < a.h; ++y) {
     const std::uint8_t* pa = a.row(y);
@@ -18,6 +18,11 @@ double psnr(const PixelView& a, const PixelView& b) {
       sse += d * d;
     }
   }
+  return static_cast<double>(sse);
+}
+
+double psnr(const PixelView& a, const PixelView& b) {
+  const long double sse = squared_error(a, b);
   if (sse == 0) return std::numeric_limits<double>::infinity();
   long double mse = sse / (static_cast<long double>(a.w) * a.h * 3);
   return static_cast<double>(10.0L * std::log10(255.0L * 255.0L / mse));

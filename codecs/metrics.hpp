@@ -7,5 +7,7 @@ namespace rd {
 // surfaces; identical surfaces give +infinity.
 double psnr(const Surface& a, const Surface& b);
 double psnr(const PixelView& a, const PixelView& b);
+// The sum of squared differences over the B, G and R channels of two equally sized views.
+double squared_error(const PixelView& a, const PixelView& b);
 
 }  // namespace rd

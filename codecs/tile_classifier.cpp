@@ -5,6 +5,7 @@
 #include <iterator>
 #include <utility>
 
+#include "codecs/metrics.hpp"
 #include "codecs/surface.hpp"
 
 namespace rd {
@@ -91,17 +92,7 @@ bool jpeg_wins(const PixelView& v, const EncodedTile& jpeg, std::size_t lossless
   thread_local Surface back;
   if (back.width() != v.w || back.height() != v.h) back = Surface(v.w, v.h);
   decode_tile(jpeg.codec, jpeg.payload, back.mutable_view(back.bounds()));
-  double squared_error = 0;
-  for (int y = 0; y < v.h; ++y) {
-    const std::uint32_t* a = v.row32(y);
-    const std::uint32_t* b = back.row32(y);
-    for (int x = 0; x < v.w; ++x)
-      for (int shift = 0; shift < 24; shift += 8) {
-        const int d = static_cast<int>((a[x] >> shift) & 0xFF) - static_cast<int>((b[x] >> shift) & 0xFF);
-        squared_error += d * d;
-      }
-  }
-  return static_cast<double>(lossless - jpeg.payload.size()) > jpeg_error_price(quality) * squared_error;
+  return static_cast<double>(lossless - jpeg.payload.size()) > jpeg_error_price(quality) * squared_error(v, back.view());
 }
 
 }  // namespace

@@ -203,7 +203,7 @@ void HelloFront::accept() {
 void HelloFront::accept_paced() {
   // No honest use needs thousands of new connections a second; a flood of them, each a
   // dozen loopback packets for the kernel, took the cores from everything else (the good
-  // viewer's p99 under attack: 4.1-4.8 ms without the cap, 1.5-3.2 ms with it). Past the
+  // viewer's p99 under attack: 4.1-4.8 ms without the cap, 1.5-3.3 ms with it). Past the
   // rate the next accept waits for the next window, and connections queue in the kernel.
   const int per_window = config_.max_accepts_per_second / 100;
   if (per_window > 0) {
