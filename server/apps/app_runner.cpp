@@ -33,11 +33,46 @@ void AppRunner::stop() {
 }
 
 void AppRunner::push(Input in) {
+  const std::uint64_t serial = session_.serial_in_delivery();
+  if (config_.inline_input && try_apply_inline(in, serial)) return;
   {
     std::lock_guard lk(mu_);
-    inputs_.push_back({std::move(in), session_.serial_in_delivery()});
+    inputs_.push_back({std::move(in), serial});
   }
   cv_.notify_all();
+}
+
+bool AppRunner::try_apply_inline(const Input& in, std::uint64_t serial) {
+  std::unique_lock step(step_mu_, std::try_to_lock);
+  if (!step.owns_lock() || !started_) return false;
+  const std::uint64_t t0 = now_us();
+  inline_budget_us_ = std::min(kInlineBurstUs, inline_budget_us_ + static_cast<std::int64_t>(t0 - inline_budget_at_us_) / kInlineShare);
+  inline_budget_at_us_ = t0;
+  if (inline_budget_us_ <= 0) return false;
+  {
+    // Inputs queued earlier go first, on the app thread: this one must follow them.
+    std::lock_guard lk(mu_);
+    if (stopping_ || !inputs_.empty()) return false;
+  }
+  begin_step(*canvas_);
+  apply(*canvas_, in);
+  if (auto copied = app_->take_clipboard()) session_.set_clipboard(std::move(*copied), 0);
+  publish(*canvas_, serial);
+  inline_budget_us_ -= static_cast<std::int64_t>(now_us() - t0);
+  inline_steps_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void AppRunner::apply(Canvas& canvas, const Input& in) {
+  if (auto* k = std::get_if<KeyEvent>(&in)) app_->key(canvas, *k);
+  else if (auto* p = std::get_if<PointerEvent>(&in)) app_->pointer(canvas, *p);
+  else if (auto* w = std::get_if<WheelEvent>(&in)) app_->wheel(canvas, *w);
+  else if (auto* c = std::get_if<ClipboardText>(&in)) app_->clipboard(canvas, c->utf8);
+}
+
+bool AppRunner::started() const {
+  std::lock_guard step(step_mu_);
+  return started_;
 }
 
 int AppRunner::frames_done() const {
@@ -67,10 +102,13 @@ nlohmann::json AppRunner::timing() const {
   double span = std::chrono::duration<double>(last_frame_ - first_frame_).count();
   return {{"frames", frames_done_},
           // The app thread's CPU: drawing and publishing. The rest of the server's CPU
-          // is what serving the viewers costs (benchmarks subtract this).
+          // is what serving the viewers costs (benchmarks subtract this); input steps
+          // made inline are on the delivering thread, so they count as serving.
           {"cpu_seconds", cpu_seconds_},
           {"fps", span > 0 && frames_done_ > 1 ? (frames_done_ - 1) / span : 0.0},
-          {"frame_ms", {{"p50", pct(50)}, {"p99", pct(99)}, {"max", pct(100)}}}};
+          {"frame_ms", {{"p50", pct(50)}, {"p99", pct(99)}, {"max", pct(100)}}},
+          // Input steps made on the delivering thread (inline) and on the app thread (queued).
+          {"input_steps", {{"inline", inline_steps_.load()}, {"queued", queued_steps_.load()}}}};
 }
 
 double AppRunner::thread_cpu_seconds() {
@@ -105,27 +143,31 @@ void AppRunner::run() {
     cv_.wait(lk, [&] { return stopping_ || session_.viewers() > 0; });
     if (stopping_) return;
   }
-  Canvas canvas(back_, fonts_);
-  begin_step(canvas);
-  app_->start(canvas);
   int index = 0;
-  if (config_.start_frame > 0) {
-    // Skipped ahead: those frames' ops would only fill the op log; the first screen goes as pixels.
-    canvas.stop_recording();
-    const int first = config_.frames ? std::min(config_.start_frame, *config_.frames) : config_.start_frame;
-    while (index < first) app_->frame(canvas, index++);
+  {
+    std::lock_guard step(step_mu_);
+    canvas_ = std::make_unique<Canvas>(back_, fonts_);
+    Canvas& canvas = *canvas_;
+    begin_step(canvas);
+    app_->start(canvas);
+    if (config_.start_frame > 0) {
+      // Skipped ahead: those frames' ops would only fill the op log; the first screen goes as pixels.
+      canvas.stop_recording();
+      const int first = config_.frames ? std::min(config_.start_frame, *config_.frames) : config_.start_frame;
+      while (index < first) app_->frame(canvas, index++);
+    }
+    publish(canvas);
+    started_ = true;
   }
-  publish(canvas);
+  Canvas& canvas = *canvas_;
 
   const auto period = config_.fps > 0 ? std::chrono::microseconds(1000000 / config_.fps) : std::chrono::microseconds(0);
   auto next = Clock::now();
   const int first_paced = index + 1;
   for (;;) {
-    std::deque<Queued> inputs;
-    bool want_frame;
+    const bool script_left = !config_.frames || index < *config_.frames;
     {
       std::unique_lock lk(mu_);
-      bool script_left = !config_.frames || index < *config_.frames;
       if (!script_left && !script_done_) {
         script_done_ = true;
         spdlog::info("app script finished after {} frames", index);
@@ -135,22 +177,28 @@ void AppRunner::run() {
       else
         cv_.wait(lk, [&] { return stopping_ || !inputs_.empty(); });
       if (stopping_) return;
+    }
+    std::lock_guard step(step_mu_);
+    std::deque<Queued> inputs;
+    bool want_frame;
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) return;
       inputs.swap(inputs_);
       want_frame = script_left && Clock::now() >= next;
     }
+    if (inputs.empty() && !want_frame) continue;
     auto t0 = Clock::now();
     begin_step(canvas);
     std::uint64_t applied = 0;
     for (const auto& [in, serial] : inputs) {
       applied = std::max(applied, serial);
-      if (auto* k = std::get_if<KeyEvent>(&in)) app_->key(canvas, *k);
-      else if (auto* p = std::get_if<PointerEvent>(&in)) app_->pointer(canvas, *p);
-      else if (auto* w = std::get_if<WheelEvent>(&in)) app_->wheel(canvas, *w);
-      else if (auto* c = std::get_if<ClipboardText>(&in)) app_->clipboard(canvas, c->utf8);
+      apply(canvas, in);
     }
+    if (!inputs.empty()) queued_steps_.fetch_add(1, std::memory_order_relaxed);
     if (want_frame) app_->frame(canvas, index++);
     if (auto copied = app_->take_clipboard()) session_.set_clipboard(std::move(*copied), 0);
-    if (!inputs.empty() || want_frame) publish(canvas, applied);
+    publish(canvas, applied);
     if (want_frame) {
       auto t1 = Clock::now();
       next += period;

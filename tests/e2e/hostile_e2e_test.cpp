@@ -260,6 +260,7 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
   // answer queued for writing (before, during, after the attack, in connection order).
   for (const auto& v : s["viewers"])
     if (v["input_answers"].get<long>() > 100) MESSAGE("server side, input to answer queued: " << v["input_answer_ms"].dump());
+  MESSAGE("app input steps: " << s["app_timing"]["input_steps"].dump());
   CHECK(s["connections"]["total"].get<long>() > 120);
 }
 

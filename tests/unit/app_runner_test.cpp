@@ -1,0 +1,166 @@
+// AppRunner's input path: input that finds the app idle is applied on the delivering
+// thread; input that finds it busy is queued for the app thread; either way the app sees
+// every input once, in delivery order, and the session learns which inputs it reflects.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "server/apps/app_runner.hpp"
+
+using namespace rd;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Records each key and the thread that applied it. Frames may be held at a gate, and a
+// key may be made expensive, to put the runner in the states under test.
+class ProbeApp : public App {
+ public:
+  struct Seen {
+    std::uint32_t keysym;
+    std::thread::id thread;
+  };
+  void start(Canvas& c) override { c.fill(c.bounds(), 0xff000000u); }
+  void frame(Canvas& c, int index) override {
+    std::unique_lock lk(mu_);
+    in_frame_ = true;
+    cv_.notify_all();
+    cv_.wait(lk, [&] { return gate_open_; });
+    in_frame_ = false;
+    c.fill({0, 0, 8, 8}, 0xff000000u | static_cast<std::uint8_t>(index));
+  }
+  void key(Canvas& c, const KeyEvent& k) override {
+    if (!k.down) return;
+    if (k.keysym == kExpensive) {
+      // Work, not waiting: an input handler that costs 20 ms of the thread running it.
+      const auto until = std::chrono::steady_clock::now() + 20ms;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
+    c.fill({8, 0, 8, 8}, 0xff000000u | (k.keysym & 0xff));
+    std::lock_guard lk(mu_);
+    seen_.push_back({k.keysym, std::this_thread::get_id()});
+    cv_.notify_all();
+  }
+
+  static constexpr std::uint32_t kExpensive = 'E';
+  void close_gate() {
+    std::lock_guard lk(mu_);
+    gate_open_ = false;
+  }
+  void open_gate() {
+    std::lock_guard lk(mu_);
+    gate_open_ = true;
+    cv_.notify_all();
+  }
+  bool wait_in_frame() {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, 10s, [&] { return in_frame_; });
+  }
+  bool wait_seen(std::size_t n) {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, 10s, [&] { return seen_.size() >= n; });
+  }
+  std::vector<Seen> seen() {
+    std::lock_guard lk(mu_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool gate_open_ = true, in_frame_ = false;
+  std::vector<Seen> seen_;
+};
+
+std::uint64_t press(Session& s, std::uint32_t keysym) {
+  return s.deliver_input([&](InputSink& sink) { sink.on_key(KeyEvent{keysym, true, {}}); });
+}
+
+std::uint64_t applied(Session& s) {
+  auto lk = s.lock();
+  return s.inputs_applied_locked();
+}
+
+bool wait_started(const AppRunner& r) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!r.started())
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    else std::this_thread::yield();
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("app runner: input that finds the app idle is applied and published by the delivering thread") {
+  Session session(64, 32, "t");
+  auto app = std::make_unique<ProbeApp>();
+  ProbeApp& probe = *app;
+  AppRunnerConfig cfg;
+  cfg.frames = 0;  // no script: the app thread only waits for input
+  AppRunner runner(session, std::move(app), cfg);
+  session.set_input_sink(&runner);
+  runner.start();
+  REQUIRE(wait_started(runner));
+
+  const std::uint64_t serial = press(session, 'a');
+  // Applied and published before deliver_input returned, on this thread.
+  CHECK(applied(session) == serial);
+  auto seen = probe.seen();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].keysym == 'a');
+  CHECK(seen[0].thread == std::this_thread::get_id());
+  CHECK(runner.timing()["input_steps"]["inline"] == 1);
+
+  // An expensive handler spends the inline budget: the next input goes to the app thread.
+  press(session, ProbeApp::kExpensive);
+  const std::uint64_t last = press(session, 'b');
+  REQUIRE(probe.wait_seen(3));
+  seen = probe.seen();
+  CHECK(seen[1].keysym == ProbeApp::kExpensive);
+  CHECK(seen[1].thread == std::this_thread::get_id());
+  CHECK(seen[2].keysym == 'b');
+  CHECK(seen[2].thread != std::this_thread::get_id());
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (applied(session) < last && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(applied(session) == last);
+  CHECK(runner.timing()["input_steps"]["queued"] == 1);
+  session.set_input_sink(nullptr);
+  runner.stop();
+}
+
+TEST_CASE("app runner: input that arrives mid-frame is queued and applied in delivery order") {
+  Session session(64, 32, "t");
+  auto app = std::make_unique<ProbeApp>();
+  ProbeApp& probe = *app;
+  AppRunnerConfig cfg;
+  cfg.fps = 0;  // frames back to back
+  AppRunner runner(session, std::move(app), cfg);
+  session.set_input_sink(&runner);
+  probe.close_gate();
+  runner.start();
+  REQUIRE(probe.wait_in_frame());
+
+  // The app thread is inside a frame: these wait for it, in order.
+  for (std::uint32_t k : {'b', 'c', 'd'}) press(session, k);
+  CHECK(probe.seen().empty());
+  probe.open_gate();
+  // Delivered while the queued ones may or may not have been applied yet: it must still
+  // come after them.
+  const std::uint64_t last = press(session, 'e');
+  REQUIRE(probe.wait_seen(4));
+  auto seen = probe.seen();
+  std::vector<std::uint32_t> keys;
+  for (const auto& s : seen) keys.push_back(s.keysym);
+  CHECK(keys == std::vector<std::uint32_t>{'b', 'c', 'd', 'e'});
+  for (int i = 0; i < 3; ++i) CHECK(seen[i].thread != std::this_thread::get_id());
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (applied(session) < last && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(applied(session) == last);
+  session.set_input_sink(nullptr);
+  runner.stop();
+}
