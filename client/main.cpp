@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <random>
 #include <thread>
 
 #include "client/frame_store.hpp"
@@ -132,7 +133,7 @@ int main(int argc, char** argv) {
   cli.add_flag("--resize-remote", o.resize_remote, "resizing the window asks the server for a screen of that size");
   cli.add_flag("--no-grab", o.no_grab, "leave system shortcuts (Alt+Tab ...) to the local desktop (Ctrl+Alt+Shift+G toggles)");
   cli.add_option("--probe-input", o.probe_hz,
-                 "send this many probe inputs per second (typing x, then BackSpace) to measure input-to-display latency")
+                 "send this many probe inputs per second on average (typing x, then BackSpace; the gaps jittered) to measure input-to-display latency")
       ->check(CLI::Range(0.0, 1000.0));
   cli.add_flag("--latency-samples", o.latency_samples,
                "put every input-to-display latency (microseconds, in arrival order) into the --stats file, for pooling runs");
@@ -332,6 +333,8 @@ int main(int argc, char** argv) {
   if (probing) {
     probe = std::thread([&] {
       auto next = rd::Clock::now();
+      std::mt19937 rng(std::random_device{}());
+      std::uniform_real_distribution<double> jitter(0.5, 1.5);
       bool type_x = true;
       std::mutex mu;
       std::unique_lock lk(mu);
@@ -349,7 +352,10 @@ int main(int argc, char** argv) {
         type_x = !type_x;
         session->link().send_key(ks, true);
         session->link().send_key(ks, false);
-        next += std::chrono::microseconds(static_cast<long long>(1e6 / o.probe_hz));
+        // Jittered (0.5 to 1.5 periods): a probe on a fixed clock locks its phase to the
+        // app's frame clock, so that in one run every fifth key lands on a frame being
+        // made and in another none does, and the p99 depends on the run's phase.
+        next += std::chrono::microseconds(static_cast<long long>(1e6 / o.probe_hz * jitter(rng)));
         while (probing && rd::Clock::now() < next)  // checks the flag at least every 100 ms
           never.wait_until(lk, std::min(next, rd::Clock::now() + std::chrono::milliseconds(100)));
       }

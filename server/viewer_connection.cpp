@@ -173,7 +173,8 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         ++stats_.input_events;
         return;
       }
-      note_input(k.stamp, session_.deliver_input([&](InputSink& s) { s.on_key(k); }));
+      const std::uint64_t received = now_us();
+      note_input(k.stamp, session_.deliver_input([&](InputSink& s) { s.on_key(k); }), received);
       return;
     }
     case MsgType::Pointer: {
@@ -182,7 +183,8 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         ++stats_.input_events;
         return;
       }
-      note_input(p.stamp, session_.deliver_input([&](InputSink& s) { s.on_pointer(p); }));
+      const std::uint64_t received = now_us();
+      note_input(p.stamp, session_.deliver_input([&](InputSink& s) { s.on_pointer(p); }), received);
       return;
     }
     case MsgType::Wheel: {
@@ -191,7 +193,8 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
         ++stats_.input_events;
         return;
       }
-      note_input(w.stamp, session_.deliver_input([&](InputSink& s) { s.on_wheel(w); }));
+      const std::uint64_t received = now_us();
+      note_input(w.stamp, session_.deliver_input([&](InputSink& s) { s.on_wheel(w); }), received);
       return;
     }
     case MsgType::FrameAck: {
@@ -586,13 +589,13 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
   maybe_send_update();
 }
 
-void ViewerConnection::note_input(const InputStamp& stamp, std::uint64_t serial) {
+void ViewerConnection::note_input(const InputStamp& stamp, std::uint64_t serial, std::uint64_t received_us) {
   ++stats_.input_events;
   last_input_us_ = now_us();
   if (stamp.id == 0) return;
   // A viewer that stamps input faster than frames answer it must not grow this forever.
   if (stamps_waiting_.size() >= kMaxStampsWaiting) stamps_waiting_.pop_front();
-  stamps_waiting_.push_back({stamp.id, serial, now_us()});
+  stamps_waiting_.push_back({stamp.id, serial, received_us});
 }
 
 void ViewerConnection::note_answered() {

@@ -134,7 +134,9 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   std::deque<StampWaiting> stamps_waiting_;
   std::vector<std::uint32_t> frame_input_ids_;
   std::vector<std::uint64_t> frame_input_received_us_;  // when each of those ids arrived
-  void note_input(const InputStamp& stamp, std::uint64_t serial);
+  // `received_us`: when the input was read, before the source handled it (a source may
+  // apply it right away, on this thread).
+  void note_input(const InputStamp& stamp, std::uint64_t serial, std::uint64_t received_us);
   void send_input_answer();
   // A frame with no pixels: answers inputs that changed nothing, or is the first frame.
   void send_empty_frame();

@@ -135,7 +135,8 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
   // From frame 800 on its script is steady (the graph every frame, the clock every
   // second; the window slide and the scripted typing are over), so that the three
   // probes meet the same work: input that lands while a frame is being made waits for
-  // it, and those collisions are the latency's tail.
+  // it, and those collisions are the latency's tail (the probes' gaps are jittered, so
+  // every run meets them in the same proportion).
   ServerProcess server(dir, {"--app", "desktop", "--start-frame", "800", "--frames", "2300", "--fps", "30", "--max-viewers", "200"});
   // Without attack: the good viewer's latency. Measured again after the attack, and the
   // two calm runs pooled: the baseline then sees the same stretch of this shared
