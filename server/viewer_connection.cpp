@@ -596,6 +596,14 @@ void ViewerConnection::note_input(const InputStamp& stamp, std::uint64_t serial,
   // A viewer that stamps input faster than frames answer it must not grow this forever.
   if (stamps_waiting_.size() >= kMaxStampsWaiting) stamps_waiting_.pop_front();
   stamps_waiting_.push_back({stamp.id, serial, received_us});
+  // The source applied it on this thread (an idle app does): answer now rather than
+  // behind the I/O thread's other ready work, where the publish's wake-up waits.
+  bool applied;
+  {
+    auto lk = session_.lock();
+    applied = session_.inputs_applied_locked() >= serial;
+  }
+  if (applied) maybe_send_update();
 }
 
 void ViewerConnection::note_answered() {
