@@ -113,10 +113,11 @@ class Crowd {
 
 double p99_of(const nlohmann::json& viewer_stats) { return viewer_stats["input_latency_ms"]["p99"].get<double>(); }
 
-// The good viewer's input-to-display latency, probed 50 times a second for 8 s, every
-// sample kept so that runs can be pooled.
+// The good viewer's input-to-display latency, probed 100 times a second for 8 s (a press
+// and a release each: 1,600 samples, the p99 rests on the 16 slowest), every sample kept
+// so that runs can be pooled.
 nlohmann::json probe_latency(const std::string& dir, const std::string& name, const std::string& url) {
-  HeadlessViewer v(dir, name, url, {"--probe-input", "50", "--exit-after", "8", "--latency-samples"});
+  HeadlessViewer v(dir, name, url, {"--probe-input", "100", "--exit-after", "8", "--latency-samples"});
   return v.finish();
 }
 
@@ -233,9 +234,9 @@ TEST_CASE("e2e hostile clients: a crowd attacks one session, the good viewer sta
                                    << attacked["input_latency_ms"]["p50"] << "); server RSS " << rss_calm << " KiB calm, "
                                    << rss_peak << " KiB under attack; " << churned.load() << " junk connections, crowd got "
                                    << crowd_frames << " frames");
-  CHECK(calm_before["input_latency_ms"]["count"].get<int>() > 600);
-  CHECK(calm_after["input_latency_ms"]["count"].get<int>() > 600);
-  CHECK(attacked["input_latency_ms"]["count"].get<int>() > 600);
+  CHECK(calm_before["input_latency_ms"]["count"].get<int>() > 1200);
+  CHECK(calm_after["input_latency_ms"]["count"].get<int>() > 1200);
+  CHECK(attacked["input_latency_ms"]["count"].get<int>() > 1200);
   const bool sanitized = std::getenv("RDISPLAY_SANITIZED") != nullptr;  // figures of another program
   if (!sanitized) {
     // Typing stays interactive: junk never reaches the I/O thread (the front door), the
