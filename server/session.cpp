@@ -5,6 +5,8 @@
 
 namespace rd {
 
+thread_local Session::Delivery Session::delivery_;
+
 Session::Session(int w, int h, std::string name) : name_(std::move(name)), surface_(w, h) {
   grid_.reset(surface_);
   versions_.assign(static_cast<std::size_t>(grid_.count()), 1);

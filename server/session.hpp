@@ -55,7 +55,7 @@ class Session {
 
   const std::string& name() const { return name_; }
 
-  // --- for the source: one publishing thread ---
+  // --- for the source: publishes one at a time (the source serialises them) ---
   // Publishes a new screen: `frame` is the source's own copy of the whole screen and
   // `damage` where it may have changed since the last publish. The damaged tiles are
   // hashed without the lock; only tiles whose pixels changed are copied in, under it.
@@ -130,13 +130,16 @@ class Session {
   std::uint64_t deliver_input(F&& to_sink) {
     std::lock_guard lk(input_mu_);
     std::uint64_t serial = ++inputs_delivered_;
-    serial_in_delivery_ = serial;
+    delivery_ = {this, serial};
+    struct Reset {
+      ~Reset() { delivery_ = {}; }
+    } reset;
     if (sink_) to_sink(*sink_);
-    serial_in_delivery_ = 0;
     return serial;
   }
-  // Only meaningful inside a sink call made by deliver_input (0 otherwise).
-  std::uint64_t serial_in_delivery() const { return serial_in_delivery_.load(); }
+  // The serial of the input this thread is delivering through deliver_input, 0 on any
+  // other thread (an RFB client thread calls the sink directly: its input has none).
+  std::uint64_t serial_in_delivery() const { return delivery_.session == this ? delivery_.serial : 0; }
   // The highest serial the screen reflects (lock held).
   std::uint64_t inputs_applied_locked() const { return inputs_applied_; }
 
@@ -152,7 +155,7 @@ class Session {
   std::string name_;
   Surface surface_;
   // Tile geometry is read under the lock; the hashes are only touched by publish() and
-  // resize(), which the single publishing thread calls.
+  // resize(), which the source calls one at a time.
   TileGrid grid_;
   std::vector<std::uint64_t> versions_;
   std::uint64_t version_counter_ = 0;
@@ -182,7 +185,11 @@ class Session {
 
   std::mutex input_mu_;
   std::uint64_t inputs_delivered_ = 0;
-  std::atomic<std::uint64_t> serial_in_delivery_{0};
+  struct Delivery {
+    const Session* session = nullptr;
+    std::uint64_t serial = 0;
+  };
+  static thread_local Delivery delivery_;
   std::uint64_t inputs_applied_ = 0;  // under mu_
 };
 

@@ -11,7 +11,8 @@
 namespace rd {
 
 AppRunner::AppRunner(Session& session, std::unique_ptr<App> app, AppRunnerConfig config)
-    : session_(session), app_(std::move(app)), config_(config), fonts_(default_font_dir()) {
+    : session_(session), app_(std::move(app)), config_(std::move(config)), fonts_(default_font_dir()) {
+  if (!config_.clock_us) config_.clock_us = [] { return now_us(); };
   auto lk = session_.lock();
   back_ = session_.surface();
 }
@@ -30,6 +31,9 @@ void AppRunner::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // An inline step that began before stopping_ was set may still run on a delivering
+  // thread: from here on the app and the session are not touched.
+  std::lock_guard step(step_mu_);
 }
 
 void AppRunner::push(Input in) {
@@ -45,7 +49,7 @@ void AppRunner::push(Input in) {
 bool AppRunner::try_apply_inline(const Input& in, std::uint64_t serial) {
   std::unique_lock step(step_mu_, std::try_to_lock);
   if (!step.owns_lock() || !started_) return false;
-  const std::uint64_t t0 = now_us();
+  const std::uint64_t t0 = config_.clock_us();
   inline_budget_us_ = std::min(kInlineBurstUs, inline_budget_us_ + static_cast<std::int64_t>(t0 - inline_budget_at_us_) / kInlineShare);
   inline_budget_at_us_ = t0;
   if (inline_budget_us_ <= 0) return false;
@@ -58,7 +62,7 @@ bool AppRunner::try_apply_inline(const Input& in, std::uint64_t serial) {
   apply(*canvas_, in);
   if (auto copied = app_->take_clipboard()) session_.set_clipboard(std::move(*copied), 0);
   publish(*canvas_, serial);
-  inline_budget_us_ -= static_cast<std::int64_t>(now_us() - t0);
+  inline_budget_us_ -= static_cast<std::int64_t>(config_.clock_us() - t0);
   inline_steps_.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -178,6 +182,7 @@ void AppRunner::run() {
         cv_.wait(lk, [&] { return stopping_ || !inputs_.empty(); });
       if (stopping_) return;
     }
+    if (config_.before_step) config_.before_step();
     std::lock_guard step(step_mu_);
     std::deque<Queued> inputs;
     bool want_frame;

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,10 @@ struct AppRunnerConfig {
   // Input that finds the app idle is applied on the thread that delivers it (the
   // server's I/O thread) instead of waking the app thread: see AppRunner::push.
   bool inline_input = true;
+  // Seams for tests: the clock the inline budget runs on (default now_us), and a call the
+  // app thread makes after it wakes and before it takes its step.
+  std::function<std::uint64_t()> clock_us;
+  std::function<void()> before_step;
 };
 
 // Runs one App on its own thread: script frames at the configured rate, input from

@@ -3,6 +3,7 @@
 // every input once, in delivery order, and the session learns which inputs it reflects.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -35,12 +36,7 @@ class ProbeApp : public App {
   }
   void key(Canvas& c, const KeyEvent& k) override {
     if (!k.down) return;
-    if (k.keysym == kExpensive) {
-      // Work, not waiting: an input handler that costs 20 ms of the thread running it.
-      const auto until = std::chrono::steady_clock::now() + 20ms;
-      while (std::chrono::steady_clock::now() < until) {
-      }
-    }
+    if (k.keysym == kExpensive) clock_us += 20'000;  // a handler that costs 20 ms on the runner's clock
     c.fill({8, 0, 8, 8}, 0xff000000u | (k.keysym & 0xff));
     std::lock_guard lk(mu_);
     seen_.push_back({k.keysym, std::this_thread::get_id()});
@@ -48,6 +44,8 @@ class ProbeApp : public App {
   }
 
   static constexpr std::uint32_t kExpensive = 'E';
+  // The runner's clock in these tests: it moves only when a test or a handler moves it.
+  std::atomic<std::uint64_t> clock_us{1'000'000};
   void close_gate() {
     std::lock_guard lk(mu_);
     gate_open_ = false;
@@ -102,6 +100,7 @@ TEST_CASE("app runner: input that finds the app idle is applied and published by
   ProbeApp& probe = *app;
   AppRunnerConfig cfg;
   cfg.frames = 0;  // no script: the app thread only waits for input
+  cfg.clock_us = [&probe] { return probe.clock_us.load(); };
   AppRunner runner(session, std::move(app), cfg);
   session.set_input_sink(&runner);
   runner.start();
@@ -163,4 +162,80 @@ TEST_CASE("app runner: input that arrives mid-frame is queued and applied in del
   CHECK(applied(session) == last);
   session.set_input_sink(nullptr);
   runner.stop();
+}
+
+TEST_CASE("app runner: an input never overtakes one still queued, even when the app is free to take it") {
+  Session session(64, 32, "t");
+  auto app = std::make_unique<ProbeApp>();
+  ProbeApp& probe = *app;
+  // The app thread, once woken for the queued input, waits at this gate before its step:
+  // the state where the step is free but an input is still queued.
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool gate_armed = false, at_gate = false;
+  AppRunnerConfig cfg;
+  cfg.frames = 0;
+  cfg.clock_us = [&probe] { return probe.clock_us.load(); };
+  cfg.before_step = [&] {
+    std::unique_lock lk(gate_mu);
+    at_gate = true;
+    gate_cv.notify_all();
+    gate_cv.wait(lk, [&] { return !gate_armed; });
+    at_gate = false;
+  };
+  AppRunner runner(session, std::move(app), cfg);
+  session.set_input_sink(&runner);
+  runner.start();
+  REQUIRE(wait_started(runner));
+
+  {
+    std::lock_guard lk(gate_mu);
+    gate_armed = true;
+  }
+  press(session, ProbeApp::kExpensive);  // inline; spends the budget
+  press(session, 'b');                   // queued: the budget is spent
+  {
+    std::unique_lock lk(gate_mu);
+    REQUIRE(gate_cv.wait_for(lk, 10s, [&] { return at_gate; }));
+  }
+  probe.clock_us += 1'000'000;  // the budget is back; the step is free; 'b' is still queued
+  const std::uint64_t last = press(session, 'c');
+  {
+    std::lock_guard lk(gate_mu);
+    gate_armed = false;
+  }
+  gate_cv.notify_all();
+  REQUIRE(probe.wait_seen(3));
+  auto seen = probe.seen();
+  std::vector<std::uint32_t> keys;
+  for (const auto& x : seen) keys.push_back(x.keysym);
+  CHECK(keys == std::vector<std::uint32_t>{ProbeApp::kExpensive, 'b', 'c'});
+  CHECK(seen[2].thread != std::this_thread::get_id());
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (applied(session) < last && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(applied(session) == last);
+  session.set_input_sink(nullptr);
+  runner.stop();
+}
+
+TEST_CASE("app runner: an input delivered outside deliver_input does not take another thread's serial") {
+  Session session(64, 32, "t");
+  std::uint64_t seen_inside = 0, seen_other = 99;
+  struct Sink : InputSink {
+    std::function<void()> fn;
+    void on_key(const KeyEvent&) override { fn(); }
+    void on_pointer(const PointerEvent&) override {}
+    void on_wheel(const WheelEvent&) override {}
+  } sink;
+  sink.fn = [&] {
+    seen_inside = session.serial_in_delivery();
+    std::thread other([&] { seen_other = session.serial_in_delivery(); });
+    other.join();
+  };
+  session.set_input_sink(&sink);
+  const std::uint64_t serial = press(session, 'x');
+  CHECK(seen_inside == serial);
+  CHECK(seen_other == 0);
+  CHECK(session.serial_in_delivery() == 0);
+  session.set_input_sink(nullptr);
 }
