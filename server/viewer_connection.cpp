@@ -166,36 +166,27 @@ void ViewerConnection::handle(std::uint8_t type, std::uint8_t flags, ByteView bo
     return handle_auth(body);
   }
   InputSink* sink = session_.input_sink();
+  // Key, pointer and wheel input: counted, and delivered unless this viewer only watches.
+  auto take_input = [&](const InputStamp& stamp, auto&& to_sink) {
+    if (view_only_) {
+      ++stats_.input_events;
+      return;
+    }
+    const std::uint64_t received = now_us();  // before the source, which may apply it right here
+    note_input(stamp, session_.deliver_input(to_sink), received);
+  };
   switch (static_cast<MsgType>(type)) {
     case MsgType::Key: {
       auto k = decode_key(body);
-      if (view_only_) {  // counted, never delivered
-        ++stats_.input_events;
-        return;
-      }
-      const std::uint64_t received = now_us();
-      note_input(k.stamp, session_.deliver_input([&](InputSink& s) { s.on_key(k); }), received);
-      return;
+      return take_input(k.stamp, [&](InputSink& s) { s.on_key(k); });
     }
     case MsgType::Pointer: {
       auto p = decode_pointer(body);
-      if (view_only_) {  // counted, never delivered
-        ++stats_.input_events;
-        return;
-      }
-      const std::uint64_t received = now_us();
-      note_input(p.stamp, session_.deliver_input([&](InputSink& s) { s.on_pointer(p); }), received);
-      return;
+      return take_input(p.stamp, [&](InputSink& s) { s.on_pointer(p); });
     }
     case MsgType::Wheel: {
       auto w = decode_wheel(body);
-      if (view_only_) {  // counted, never delivered
-        ++stats_.input_events;
-        return;
-      }
-      const std::uint64_t received = now_us();
-      note_input(w.stamp, session_.deliver_input([&](InputSink& s) { s.on_wheel(w); }), received);
-      return;
+      return take_input(w.stamp, [&](InputSink& s) { s.on_wheel(w); });
     }
     case MsgType::FrameAck: {
       auto a = decode_frame_ack(body);

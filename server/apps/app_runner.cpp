@@ -60,7 +60,6 @@ bool AppRunner::try_apply_inline(const Input& in, std::uint64_t serial) {
   }
   begin_step(*canvas_);
   apply(*canvas_, in);
-  if (auto copied = app_->take_clipboard()) session_.set_clipboard(std::move(*copied), 0);
   publish(*canvas_, serial);
   inline_budget_us_ -= static_cast<std::int64_t>(config_.clock_us() - t0);
   inline_steps_.fetch_add(1, std::memory_order_relaxed);
@@ -129,6 +128,7 @@ void AppRunner::begin_step(Canvas& canvas) {
 }
 
 void AppRunner::publish(Canvas& canvas, std::uint64_t inputs_applied) {
+  if (auto copied = app_->take_clipboard()) session_.set_clipboard(std::move(*copied), 0);
   std::optional<std::vector<LoggedOpPtr>> ops;
   if (canvas.recording()) ops = canvas.take_ops();
   session_.publish(back_, canvas.take_damage(), std::move(ops), inputs_applied);
@@ -202,7 +202,6 @@ void AppRunner::run() {
     }
     if (!inputs.empty()) queued_steps_.fetch_add(1, std::memory_order_relaxed);
     if (want_frame) app_->frame(canvas, index++);
-    if (auto copied = app_->take_clipboard()) session_.set_clipboard(std::move(*copied), 0);
     publish(canvas, applied);
     if (want_frame) {
       auto t1 = Clock::now();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -84,12 +85,28 @@ std::uint64_t applied(Session& s) {
   return s.inputs_applied_locked();
 }
 
-bool wait_started(const AppRunner& r) {
+// States with no notification of their own (the runner started, the session's applied
+// serial): polled, with a deadline.
+bool poll_until(const std::function<bool()>& done) {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!r.started())
+  while (!done())
     if (std::chrono::steady_clock::now() > deadline) return false;
     else std::this_thread::yield();
   return true;
+}
+
+bool wait_started(const AppRunner& r) {
+  return poll_until([&] { return r.started(); });
+}
+
+bool wait_applied(Session& s, std::uint64_t serial) {
+  return poll_until([&] { return applied(s) >= serial; });
+}
+
+std::vector<std::uint32_t> keys_of(const std::vector<ProbeApp::Seen>& seen) {
+  std::vector<std::uint32_t> keys;
+  for (const auto& x : seen) keys.push_back(x.keysym);
+  return keys;
 }
 
 }  // namespace
@@ -124,8 +141,7 @@ TEST_CASE("app runner: input that finds the app idle is applied and published by
   CHECK(seen[1].thread == std::this_thread::get_id());
   CHECK(seen[2].keysym == 'b');
   CHECK(seen[2].thread != std::this_thread::get_id());
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (applied(session) < last && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(wait_applied(session, last));
   CHECK(applied(session) == last);
   CHECK(runner.timing()["input_steps"]["queued"] == 1);
   session.set_input_sink(nullptr);
@@ -153,12 +169,9 @@ TEST_CASE("app runner: input that arrives mid-frame is queued and applied in del
   const std::uint64_t last = press(session, 'e');
   REQUIRE(probe.wait_seen(4));
   auto seen = probe.seen();
-  std::vector<std::uint32_t> keys;
-  for (const auto& s : seen) keys.push_back(s.keysym);
-  CHECK(keys == std::vector<std::uint32_t>{'b', 'c', 'd', 'e'});
+  CHECK(keys_of(seen) == std::vector<std::uint32_t>{'b', 'c', 'd', 'e'});
   for (int i = 0; i < 3; ++i) CHECK(seen[i].thread != std::this_thread::get_id());
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (applied(session) < last && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(wait_applied(session, last));
   CHECK(applied(session) == last);
   session.set_input_sink(nullptr);
   runner.stop();
@@ -207,12 +220,9 @@ TEST_CASE("app runner: an input never overtakes one still queued, even when the 
   gate_cv.notify_all();
   REQUIRE(probe.wait_seen(3));
   auto seen = probe.seen();
-  std::vector<std::uint32_t> keys;
-  for (const auto& x : seen) keys.push_back(x.keysym);
-  CHECK(keys == std::vector<std::uint32_t>{ProbeApp::kExpensive, 'b', 'c'});
+  CHECK(keys_of(seen) == std::vector<std::uint32_t>{ProbeApp::kExpensive, 'b', 'c'});
   CHECK(seen[2].thread != std::this_thread::get_id());
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (applied(session) < last && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(wait_applied(session, last));
   CHECK(applied(session) == last);
   session.set_input_sink(nullptr);
   runner.stop();
