@@ -3,6 +3,7 @@
 #include "server/auth_throttle.hpp"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <rfb/rfb.h>
 #include <spdlog/spdlog.h>
 
@@ -83,9 +84,12 @@ struct RfbFront::Impl {
   struct Client {
     int id = 0;
     int last_buttons = 0;
+    int sock = -1;  // libvncserver's; shut down (never closed) here at stop
     RfbClientStats* stats = nullptr;
   };
   mutable std::mutex clients_mu;
+  std::condition_variable clients_cv;  // a client went (stop waits for all to go)
+  std::map<int, Client*> live;         // under clients_mu
   // RFB clients connected now: with none, the pump keeps libvncserver's framebuffer as
   // it is (copying every frame into it for nobody cost native viewers' sessions ~6 % of
   // the server's CPU) and brings it up to date when one connects.
@@ -108,6 +112,8 @@ struct RfbFront::Impl {
     {
       std::lock_guard lk(im->clients_mu);
       c->id = im->next_id++;
+      c->sock = cl->sock;
+      im->live[c->id] = c;
       RfbClientStats& st = im->client_stats[c->id];
       st.id = c->id;
       st.peer = cl->host ? cl->host : "?";
@@ -134,7 +140,9 @@ struct RfbFront::Impl {
       c->stats->connected = false;
       c->stats->bytes_sent = static_cast<std::uint64_t>(rfbStatGetSentBytes(cl));
       c->stats->bytes_if_raw = static_cast<std::uint64_t>(rfbStatGetSentBytesIfRaw(cl));
+      im->live.erase(c->id);
     }
+    im->clients_cv.notify_all();
     spdlog::info("rfb client {} disconnected", c->id);
     --im->live_clients;
     im->session.viewer_left(false);
@@ -467,7 +475,17 @@ void RfbFront::stop() {
   }
   im.pump_cv.notify_all();
   if (im.pump_thread.joinable()) im.pump_thread.join();
-  rfbShutdownServer(im.screen, TRUE);
+  // rfbShutdownServer(screen, TRUE) walks the client list while client threads that see
+  // their socket close free their records: a use after free under load (seen under ASan
+  // at SIGTERM with TigerVNC connected). So the clients are ended here, each thread
+  // freeing its own record, and libvncserver is only asked to close its listeners.
+  {
+    std::unique_lock lk(im.clients_mu);
+    for (const auto& [id, c] : im.live) ::shutdown(c->sock, SHUT_RDWR);
+    if (!im.clients_cv.wait_for(lk, std::chrono::seconds(5), [&] { return im.live.empty(); }))
+      spdlog::warn("{} rfb client(s) still connected at shutdown", im.live.size());
+  }
+  rfbShutdownServer(im.screen, FALSE);
 }
 
 void RfbFront::wake() { impl_->wake_pump(); }
