@@ -206,6 +206,7 @@ int main(int argc, char** argv) {
     return [c, p](const Tile&) { return std::pair{c, p}; };
   };
   EncodeParams q80_420{80, Subsampling::S420, 1}, q80_444{80, Subsampling::S444, 1}, z3{80, Subsampling::S420, 3};
+  EncodeParams q92_444{92, Subsampling::S444, 1};
   CodecPolicy lossless{kAllCodecs, false, std::nullopt}, lossy{kAllCodecs, true, std::nullopt};
   // As a viewer connection has: the palette-or-zstd winners by tile position.
   lossless.memory = std::make_shared<CostMemory>();
@@ -218,6 +219,9 @@ int main(int argc, char** argv) {
       {"jpeg q80 4:2:0", fixed(TileCodec::Jpeg, q80_420)},
       {"jpeg q80 4:4:4", fixed(TileCodec::Jpeg, q80_444)},
       {"jpeg-abbrev q80 4:2:0 (no tables)", fixed(TileCodec::JpegAbbrev, q80_420)},
+      {"jpeg-arith q80 4:2:0 (arithmetic, no tables)", fixed(TileCodec::JpegArith, q80_420)},
+      {"jpeg-abbrev q92 4:4:4", fixed(TileCodec::JpegAbbrev, q92_444)},
+      {"jpeg-arith q92 4:4:4", fixed(TileCodec::JpegArith, q92_444)},
       {"palette (tiles of <= 256 colours)", fixed(TileCodec::Palette), false, nullptr, true},
       {"auto lossless", fixed(TileCodec::Raw), false, &lossless},
       {"auto q80", fixed(TileCodec::Raw, q80_420), false, &lossy},
@@ -253,7 +257,9 @@ int main(int argc, char** argv) {
     std::printf("### Server encode path, 1920x1080 video frames (snapshot + runs + pool)\n\n");
     std::printf("| policy | threads | frames/s | KiB/frame | TLP |\n|---|---:|---:|---:|---:|\n");
     nlohmann::json pipe = nlohmann::json::array();
-    for (auto [name, pol, par] : {std::tuple{"jpeg q80 4:2:0", CodecPolicy{kAllCodecs, true, TileCodec::Jpeg}, q80_420},
+    constexpr std::uint32_t kHuffmanOnly = kAllCodecs & ~codec_bit(TileCodec::JpegArith);
+    for (auto [name, pol, par] : {std::tuple{"jpeg-abbrev q80 4:2:0", CodecPolicy{kHuffmanOnly, true, TileCodec::Jpeg}, q80_420},
+                                  std::tuple{"jpeg-arith q80 4:2:0", CodecPolicy{kAllCodecs, true, TileCodec::Jpeg}, q80_420},
                                   std::tuple{"auto q80", lossy, q80_420},
                                   std::tuple{"auto lossless", lossless, EncodeParams{}}}) {
       for (int threads : {1, 2}) {

@@ -123,11 +123,12 @@ Bytes encode_jpeg_abbrev(const PixelView& src, int quality, Subsampling sub) {
   throw std::runtime_error("libjpeg wrote other tables than the standard ones: cannot abbreviate");
 }
 
-void decode_jpeg_abbrev(ByteView payload, const MutablePixelView& dst) {
-  if (payload.size() < 3) throw DecodeError("jpeg-abbrev tile: payload of " + std::to_string(payload.size()) + " bytes");
+void decode_jpeg_without_tables(ByteView payload, const MutablePixelView& dst, const char* codec) {
+  const std::string what = std::string(codec) + " tile: ";
+  if (payload.size() < 3) throw DecodeError(what + "payload of " + std::to_string(payload.size()) + " bytes");
   const int quality = payload[0];
-  if (quality < 1 || quality > 100) throw DecodeError("jpeg-abbrev tile: quality " + std::to_string(quality));
-  if (payload[1] != 0xFF || payload[2] != 0xD8) throw DecodeError("jpeg-abbrev tile: no JPEG start of image");
+  if (quality < 1 || quality > 100) throw DecodeError(what + "quality " + std::to_string(quality));
+  if (payload[1] != 0xFF || payload[2] != 0xD8) throw DecodeError(what + "no JPEG start of image");
   // The full stream: start of image, the tables, then the rest as sent (tables may
   // precede the frame header, T.81 B.2.4).
   const Bytes& tables = jpeg_standard_tables(quality);
@@ -136,6 +137,10 @@ void decode_jpeg_abbrev(ByteView payload, const MutablePixelView& dst) {
   full.insert(full.end(), tables.begin(), tables.end());
   full.insert(full.end(), payload.begin() + 3, payload.end());
   decode_jpeg(full, dst);
+}
+
+void decode_jpeg_abbrev(ByteView payload, const MutablePixelView& dst) {
+  decode_jpeg_without_tables(payload, dst, "jpeg-abbrev");
 }
 
 }  // namespace rd

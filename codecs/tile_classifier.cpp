@@ -59,8 +59,12 @@ TileCodec choose_codec(const PixelView& v, const CodecPolicy& policy) {
 
 namespace {
 
-// JPEG as this viewer takes it: without the standard tables when it decodes that.
+// JPEG as this viewer takes it: arithmetic-coded when it decodes that and the policy
+// asks for it (the fewest bytes for the same pixels), else without the standard tables
+// when it decodes that, else whole.
 EncodedTile jpeg_for(const PixelView& v, const CodecPolicy& policy, const EncodeParams& params) {
+  if (policy.jpeg_arithmetic && (policy.decodable & codec_bit(TileCodec::JpegArith)))
+    return {TileCodec::JpegArith, encode_jpeg_arith(v, params.jpeg_quality, params.subsampling)};
   Bytes full = encode_jpeg(v, params.jpeg_quality, params.subsampling);
   if (policy.decodable & codec_bit(TileCodec::JpegAbbrev))
     if (auto a = abbreviate_jpeg(full, params.jpeg_quality)) return {TileCodec::JpegAbbrev, std::move(*a)};

@@ -17,6 +17,9 @@ struct CodecPolicy {
   bool lossy = false;                         // quality < 100
   std::optional<TileCodec> forced;            // every non-solid tile in this codec
   std::shared_ptr<CostMemory> memory = nullptr;  // palette-or-zstd winners by position; none: always measure
+  // JPEG arithmetic-coded when the viewer decodes jpeg-arith; false: Huffman-coded, the
+  // cheaper to encode and decode (the server's JpegCodingGate decides).
+  bool jpeg_arithmetic = true;
   // The viewer's tile cache as the server mirrors it, read-only while encoding; none:
   // the viewer has no cache.
   std::shared_ptr<const TileCacheModel> tile_cache = nullptr;

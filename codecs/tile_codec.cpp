@@ -11,6 +11,7 @@ Bytes encode_tile(TileCodec codec, const PixelView& src, const EncodeParams& p) 
     case TileCodec::Zstd: return encode_zstd(src, p.zstd_level);
     case TileCodec::Jpeg: return encode_jpeg(src, p.jpeg_quality, p.subsampling);
     case TileCodec::JpegAbbrev: return encode_jpeg_abbrev(src, p.jpeg_quality, p.subsampling);
+    case TileCodec::JpegArith: return encode_jpeg_arith(src, p.jpeg_quality, p.subsampling);
     case TileCodec::Palette: {
       auto b = encode_palette(src, p.zstd_level);
       if (!b) throw std::invalid_argument("palette codec for a rectangle of more than 256 colours");
@@ -30,6 +31,7 @@ void decode_tile(TileCodec codec, ByteView payload, const MutablePixelView& dst)
     case TileCodec::Jpeg: return decode_jpeg(payload, dst);
     case TileCodec::Palette: return decode_palette(payload, dst);
     case TileCodec::JpegAbbrev: return decode_jpeg_abbrev(payload, dst);
+    case TileCodec::JpegArith: return decode_jpeg_arith(payload, dst);
   }
   throw DecodeError("unknown tile codec " + std::to_string(static_cast<int>(codec)));
 }

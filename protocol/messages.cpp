@@ -68,6 +68,7 @@ const char* tile_codec_name(TileCodec c) {
     case TileCodec::Jpeg: return "jpeg";
     case TileCodec::Palette: return "palette";
     case TileCodec::JpegAbbrev: return "jpeg-abbrev";
+    case TileCodec::JpegArith: return "jpeg-arith";
   }
   return "unknown";
 }

@@ -48,12 +48,15 @@ Bytes build_message(MsgType type, F&& body) {
 }
 
 // Tile codec ids, as carried by TileUpdate and announced in the hello's codec mask.
-enum class TileCodec : std::uint8_t { Raw = 0, Solid = 1, Zstd = 2, Jpeg = 3, Palette = 4, JpegAbbrev = 5 };
-constexpr int kTileCodecCount = 6;
+enum class TileCodec : std::uint8_t { Raw = 0, Solid = 1, Zstd = 2, Jpeg = 3, Palette = 4, JpegAbbrev = 5,
+                                      JpegArith = 6 };
+constexpr int kTileCodecCount = 7;
 const char* tile_codec_name(TileCodec c);
 constexpr std::uint32_t codec_bit(TileCodec c) { return 1u << static_cast<unsigned>(c); }
 // What the viewer holds after such a tile is only close to what the server has.
-constexpr bool is_lossy_codec(TileCodec c) { return c == TileCodec::Jpeg || c == TileCodec::JpegAbbrev; }
+constexpr bool is_lossy_codec(TileCodec c) {
+  return c == TileCodec::Jpeg || c == TileCodec::JpegAbbrev || c == TileCodec::JpegArith;
+}
 
 enum class ErrorCode : std::uint16_t {
   Malformed = 1,        // a message could not be decoded

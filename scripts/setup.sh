@@ -11,7 +11,7 @@ RDISPLAY_BUILD_DIR=${RDISPLAY_BUILD_DIR:-$RDISPLAY_ROOT/build}
 # Build tools and the libraries the code links against (README, "Dependencies").
 RDISPLAY_PACKAGES=(
   cmake ninja-build g++ pkg-config
-  libzstd-dev libturbojpeg0-dev libxxhash-dev libfreetype-dev fonts-dejavu-core libpng-dev
+  libzstd-dev libturbojpeg0-dev libjpeg62-turbo-dev libxxhash-dev libfreetype-dev fonts-dejavu-core libpng-dev
   libsdl2-dev libasio-dev libcli11-dev libspdlog-dev nlohmann-json3-dev doctest-dev
   libvncserver-dev novnc libssl-dev
   libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxrandr-dev xvfb

@@ -194,7 +194,7 @@ namespace {
 std::uint64_t codecs_key(const CodecPolicy& policy, const EncodeParams& params, bool detect) {
   std::uint64_t forced = policy.forced ? 1 + static_cast<std::uint64_t>(*policy.forced) : 0;
   return static_cast<std::uint64_t>(policy.decodable) | forced << 32 | static_cast<std::uint64_t>(params.zstd_level & 0xff) << 40 |
-         static_cast<std::uint64_t>(detect) << 48;
+         static_cast<std::uint64_t>(detect) << 48 | static_cast<std::uint64_t>(policy.jpeg_arithmetic) << 49;
 }
 
 // Plans and encodes one viewer's update; as the maker of a shared one (`key`), hands

@@ -555,6 +555,7 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
         });
       }
   }
+  std::uint64_t jpeg_pixels = 0;
   for (const auto& group : rects) {
     Bytes msgs;
     for (const EncodedRect& e : group) {
@@ -564,10 +565,13 @@ void ViewerConnection::on_encoded(std::shared_ptr<EncodedUpdate> u) {
       stats_.rects_by_codec[c]++;
       stats_.bytes_by_codec[c] += e.payload.size();
       stats_.pixels_encoded += static_cast<std::uint64_t>(e.rect.area());
+      if (is_lossy_codec(e.codec)) jpeg_pixels += static_cast<std::uint64_t>(e.rect.area());
     }
     stats_.pixel_bytes += msgs.size();
     if (!msgs.empty()) parts.push_back(std::move(msgs));
   }
+  jpeg_coding_.note(jpeg_pixels, now_us());
+  policy_.jpeg_arithmetic = jpeg_coding_.arithmetic();
   parts.push_back(encode(FrameEnd{seq, std::exchange(frame_input_ids_, {})}));
   note_answered();
   stats_.encode_us += u->encode_us;

@@ -13,6 +13,7 @@
 #include "protocol/framing.hpp"
 #include "protocol/handshake.hpp"
 #include "server/bulk_lane.hpp"
+#include "server/jpeg_coding_gate.hpp"
 #include "server/native_config.hpp"
 #include "server/session.hpp"
 #include "server/viewer_stats.hpp"
@@ -106,6 +107,7 @@ class ViewerConnection : public std::enable_shared_from_this<ViewerConnection> {
   std::uint32_t caps_ = 0;
   std::uint32_t max_out_message_ = kDefaultMaxMessage;
   CodecPolicy policy_;
+  JpegCodingGate jpeg_coding_;
   EncodeParams params_;
 
   // Command encoding: the next op of the session's log this viewer needs, and its

@@ -104,15 +104,18 @@ int main(int argc, char** argv) {
       std::copy(p->begin(), p->end(), tile_seed.begin() + 3);
       write("tile_codec", a.name + "-palette", tile_seed);
     }
-    {
-      rd::Bytes j = rd::encode_jpeg_abbrev(s.view({0, 0, 64, 40}), 85, rd::Subsampling::S420);
-      add(rd::encode(rd::TileUpdate{{0, 20, 64, 40}, rd::TileCodec::JpegAbbrev, j, false}));
+    // A 64x40 JPEG without its tables, Huffman- and arithmetic-coded.
+    for (rd::TileCodec codec : {rd::TileCodec::JpegAbbrev, rd::TileCodec::JpegArith}) {
+      const auto px = s.view({0, 0, 64, 40});
+      rd::Bytes j = codec == rd::TileCodec::JpegAbbrev ? rd::encode_jpeg_abbrev(px, 85, rd::Subsampling::S420)
+                                                       : rd::encode_jpeg_arith(px, 85, rd::Subsampling::S420);
+      add(rd::encode(rd::TileUpdate{{0, 20, 64, 40}, codec, j, false}));
       rd::Bytes tile_seed(3 + j.size());
-      tile_seed[0] = static_cast<std::uint8_t>(rd::TileCodec::JpegAbbrev);
+      tile_seed[0] = static_cast<std::uint8_t>(codec);
       tile_seed[1] = 63;
       tile_seed[2] = 39;
       std::copy(j.begin(), j.end(), tile_seed.begin() + 3);
-      write("tile_codec", a.name + "-jpeg-abbrev", tile_seed);
+      write("tile_codec", a.name + "-" + rd::tile_codec_name(codec), tile_seed);
     }
     add(rd::encode(rd::FrameEnd{4, {}}));
     add(rd::encode(rd::Bye{"seed over"}));

@@ -199,6 +199,37 @@ TEST_CASE("jpeg-abbrev: libjpeg writes Annex K's tables at every quality, and wi
   CHECK(encode_tile(TileCodec::JpegAbbrev, src.view(), EncodeParams{80, Subsampling::S420, 1}) == *abbreviate_jpeg(q80, 80));
 }
 
+TEST_CASE("jpeg-arith: the same quantisation as jpeg-abbrev, arithmetic-coded in fewer bytes") {
+  Surface src = photo_like(136, 72, 5);  // not a multiple of the 16-pixel MCU
+  for (Subsampling sub : {Subsampling::S420, Subsampling::S444})
+    for (int q : {1, 30, 50, 80, 92, 100}) {
+      CAPTURE(q);
+      const Bytes huffman = encode_jpeg_abbrev(src.view(), q, sub);
+      const Bytes arith = encode_jpeg_arith(src.view(), q, sub);
+      CHECK(arith[0] == q);
+      CHECK(arith.size() < huffman.size());
+      // The frame header is SOF9 (arithmetic, sequential), and no DQT, DHT or APP0 goes.
+      const auto has_marker = [&](std::uint8_t m) {
+        for (std::size_t i = 1; i + 1 < arith.size(); ++i)
+          if (arith[i] == 0xFF && arith[i + 1] == m) return true;
+        return false;
+      };
+      CHECK(has_marker(0xC9));
+      CHECK_FALSE(has_marker(0xC0));
+      CHECK_FALSE(has_marker(0xDB));
+      CHECK_FALSE(has_marker(0xC4));
+      CHECK_FALSE(has_marker(0xE0));
+      // Decoded, as close to the source as Huffman-coded JPEG at that quality.
+      const Surface a = decode_into(TileCodec::JpegArith, arith, 136, 72);
+      const Surface h = decode_into(TileCodec::JpegAbbrev, huffman, 136, 72);
+      CHECK(std::abs(psnr(src, a) - psnr(src, h)) < 0.5);
+      CHECK(psnr(src, a) > (q >= 80 ? 30.0 : 15.0));
+    }
+  CHECK(encode_tile(TileCodec::JpegArith, src.view(), EncodeParams{80, Subsampling::S420, 1}) ==
+        encode_jpeg_arith(src.view(), 80, Subsampling::S420));
+  CHECK_THROWS_AS(encode_jpeg_arith(src.view(), 0, Subsampling::S420), std::invalid_argument);
+}
+
 TEST_CASE("decoders reject malformed payloads with DecodeError") {
   Surface src = photo_like(64, 64);
   Bytes raw = encode_raw(src.view());
@@ -250,6 +281,18 @@ TEST_CASE("decoders reject malformed payloads with DecodeError") {
     CHECK_THROWS_AS(decode_jpeg(Bytes(300, 0xFF), dst), DecodeError);
     Surface small(64, 32);
     CHECK_THROWS_AS(decode_jpeg(j, small.mutable_view(small.bounds())), DecodeError);
+  }
+  SUBCASE("jpeg-arith: truncated, a quality out of range, wrong size") {
+    Bytes a = encode_jpeg_arith(src.view(), 80, Subsampling::S420);
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, a.size() / 2, a.size() - 2})
+      CHECK_THROWS_AS(decode_jpeg_arith(trunc(a, n), dst), DecodeError);
+    for (std::uint8_t q : {0, 101}) {
+      Bytes bad = a;
+      bad[0] = q;
+      CHECK_THROWS_AS(decode_jpeg_arith(bad, dst), DecodeError);
+    }
+    Surface small(64, 32);
+    CHECK_THROWS_AS(decode_jpeg_arith(a, small.mutable_view(small.bounds())), DecodeError);
   }
   SUBCASE("jpeg-abbrev: truncated, a quality out of range, no start of image, wrong size") {
     Bytes a = *abbreviate_jpeg(j, 80);
@@ -359,7 +402,7 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
   // A lossy viewer gets JPEG where it saves a fifth of the bytes, never on the text.
   CodecPolicy lossy{kAllCodecs, true, std::nullopt};
   auto j = encode_chosen(TileCodec::Palette, smooth.view(), 0, 0, lossy, params);
-  CHECK(j->codec == TileCodec::JpegAbbrev);  // the viewer decodes JPEG without its standard tables
+  CHECK(j->codec == TileCodec::JpegArith);  // the viewer decodes arithmetic-coded JPEG without tables
   CHECK(j->payload.size() * 5 < smallest_lossless(smooth) * 4);
   CHECK(encode_chosen(TileCodec::Palette, ui.view(), 0, 0, lossy, params)->codec == TileCodec::Palette);
   // JPEG wins a tile of few colours only when the bytes it saves are worth more than the
@@ -379,12 +422,12 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
         }
       if (count_colors(t.view(), kPhotoColors) > kPhotoColors) continue;
       auto c = encode_chosen(TileCodec::Palette, t.view(), 0, 0, lossy, q92);
-      Bytes jb = encode_jpeg_abbrev(t.view(), 92, Subsampling::S444);
-      const double mse = 255.0 * 255.0 / std::pow(10.0, psnr(t, decode_into(TileCodec::JpegAbbrev, jb, 64, 64)) / 10.0);
+      Bytes jb = encode_jpeg_arith(t.view(), 92, Subsampling::S444);
+      const double mse = 255.0 * 255.0 / std::pow(10.0, psnr(t, decode_into(TileCodec::JpegArith, jb, 64, 64)) / 10.0);
       const double saved = static_cast<double>(smallest_lossless(t)) - static_cast<double>(jb.size());
       CAPTURE(noise);
-      CHECK((c->codec == TileCodec::JpegAbbrev) == (saved > 0.054 * mse * 64 * 64 * 3));
-      (c->codec == TileCodec::JpegAbbrev ? jpeg : exact)++;
+      CHECK((c->codec == TileCodec::JpegArith) == (saved > 0.054 * mse * 64 * 64 * 3));
+      (c->codec == TileCodec::JpegArith ? jpeg : exact)++;
     }
     CHECK(exact > 0);
     CHECK(jpeg > 0);
@@ -399,13 +442,13 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
   CodecPolicy remembering{kAllCodecs, true, std::nullopt};
   remembering.memory = std::make_shared<CostMemory>();
   CHECK_FALSE(remembering.memory->winner(128, 64));
-  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 128, 64, remembering, params)->codec == TileCodec::JpegAbbrev);
+  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 128, 64, remembering, params)->codec == TileCodec::JpegArith);
   CHECK(remembering.memory->winner(128, 64) == TileCodec::Jpeg);
   CHECK(remembering.memory->winner(130, 70) == TileCodec::Jpeg);  // the same tile
   // The text tile now at that place still goes as JPEG until the next measurement...
   int uses = 1;
   while (remembering.memory->winner(128, 64)) {
-    CHECK(encode_chosen(TileCodec::Palette, ui.view(), 128, 64, remembering, params)->codec == TileCodec::JpegAbbrev);
+    CHECK(encode_chosen(TileCodec::Palette, ui.view(), 128, 64, remembering, params)->codec == TileCodec::JpegArith);
     ++uses;
   }
   CHECK(uses == CostMemory::kRemeasureEvery);
@@ -415,7 +458,7 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
 
   // The same viewer's lossless refresh of a place where JPEG won is never JPEG (it would
   // leave the tile lossy and be refreshed again and again).
-  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 256, 64, remembering, params)->codec == TileCodec::JpegAbbrev);
+  CHECK(encode_chosen(TileCodec::Palette, smooth.view(), 256, 64, remembering, params)->codec == TileCodec::JpegArith);
   CodecPolicy refresh = remembering;
   refresh.lossy = false;
   auto r = encode_chosen(TileCodec::Palette, smooth.view(), 256, 64, refresh, params);
@@ -423,13 +466,18 @@ TEST_CASE("codec choice by measured cost: palette, zstd or JPEG, whichever is sm
   CHECK_FALSE(is_lossy_codec(r->codec));
   CHECK(r->payload.size() == smallest_lossless(smooth));
 
-  // A viewer that does not decode jpeg-abbrev gets the whole JFIF stream.
-  CodecPolicy plain_jpeg{kAllCodecs & ~codec_bit(TileCodec::JpegAbbrev), true, std::nullopt};
+  // A viewer that does not decode jpeg-arith gets Huffman coding without the tables, one
+  // that does not decode jpeg-abbrev either the whole JFIF stream.
+  CodecPolicy huffman{kAllCodecs & ~codec_bit(TileCodec::JpegArith), true, std::nullopt};
+  auto abbrev = encode_chosen(TileCodec::Jpeg, photo_like(64, 64).view(), 0, 0, huffman, params);
+  CHECK(abbrev->codec == TileCodec::JpegAbbrev);
+  CHECK(abbrev->payload.size() > encode_chosen(TileCodec::Jpeg, photo_like(64, 64).view(), 0, 0, lossy, params)->payload.size());
+  CodecPolicy plain_jpeg{kAllCodecs & ~codec_bit(TileCodec::JpegAbbrev) & ~codec_bit(TileCodec::JpegArith), true, std::nullopt};
   auto full = encode_chosen(TileCodec::Palette, smooth.view(), 0, 0, plain_jpeg, params);
   CHECK(full->codec == TileCodec::Jpeg);
   CHECK(full->payload.size() > j->payload.size() + 500);
   CHECK(encode_chosen(TileCodec::Jpeg, photo_like(64, 64).view(), 0, 0, plain_jpeg, params)->codec == TileCodec::Jpeg);
-  CHECK(encode_chosen(TileCodec::Jpeg, photo_like(64, 64).view(), 0, 0, lossy, params)->codec == TileCodec::JpegAbbrev);
+  CHECK(encode_chosen(TileCodec::Jpeg, photo_like(64, 64).view(), 0, 0, lossy, params)->codec == TileCodec::JpegArith);
 }
 
 TEST_CASE("rasterizer: fills, lines, masks and copies are exact and clipped") {
