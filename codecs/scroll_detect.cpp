@@ -191,4 +191,30 @@ std::optional<CopyRectMsg> detect_move(const Surface& before, const Surface& now
   return best;
 }
 
+std::optional<CopyRectMsg> repeat_copy(const Surface& before, const Surface& now, const Rect& box, const CopyRectMsg& last,
+                                       int min_area) {
+  const int dx = last.dst.x - last.src_x, dy = last.dst.y - last.src_y;
+  if (dx == 0 && dy == 0) return std::nullopt;
+  const Rect screen = before.bounds().intersect(now.bounds());
+  // Where the source stays on the screen.
+  const Rect allowed = box.intersect(screen).intersect(Rect{dx, dy, screen.w, screen.h});
+  std::optional<CopyRectMsg> best;
+  for (const Rect& candidate : {last.dst.translated(dx, dy), last.dst}) {
+    const Rect d = candidate.intersect(allowed);
+    if (d.area() < min_area || (best && d.area() <= best->dst.area())) continue;
+    const auto row_bytes = static_cast<std::size_t>(d.w) * 4;
+    const int max_misses = d.h / 16;
+    int misses = 0;
+    bool useful = false;
+    for (int y = d.y; y < d.bottom() && misses <= max_misses; ++y) {
+      const std::uint32_t* n = now.row32(y) + d.x;
+      if (std::memcmp(n, before.row32(y - dy) + (d.x - dx), row_bytes) != 0) ++misses;
+      else if (!useful) useful = std::memcmp(n, before.row32(y) + d.x, row_bytes) != 0;
+    }
+    if (misses <= max_misses && useful)
+      best = CopyRectMsg{d, static_cast<std::uint16_t>(d.x - dx), static_cast<std::uint16_t>(d.y - dy)};
+  }
+  return best;
+}
+
 }  // namespace rd

@@ -27,4 +27,15 @@ std::vector<CopyRectMsg> detect_vertical_scroll(const Surface& before, const Sur
 std::optional<CopyRectMsg> detect_move(const Surface& before, const Surface& now, const Rect& box, int range = 16,
                                        int min_area = 64 * 32);
 
+// Motion goes on: a window dragged keeps moving by about the same step, a scrolling
+// terminal keeps scrolling by the same lines. Given a copy of the last update, the same
+// shift is tried at the same place (a scroll region) and one step further (a moving
+// window), clipped to `box`; a candidate is verified row by row against the pixels and
+// taken when at least 15 of 16 of its rows match and it is useful (some row of it
+// differs in place). The larger verified candidate is returned; rows that do not match
+// are compared and sent as tiles afterwards like any other, so a wrong guess costs bytes,
+// never correctness.
+std::optional<CopyRectMsg> repeat_copy(const Surface& before, const Surface& now, const Rect& box, const CopyRectMsg& last,
+                                       int min_area = 64 * 32);
+
 }  // namespace rd

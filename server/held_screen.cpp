@@ -30,6 +30,7 @@ void HeldScreen::reset(int w, int h) {
   refresh_count_ = 0;
   held_frame_.reset();
   next_frame_.reset();
+  last_copies_.clear();
 }
 
 int HeldScreen::take_changed(std::shared_ptr<const Surface> next, const std::vector<std::uint64_t>& current,
@@ -174,18 +175,49 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
     if (found_before) {
       for (const CopyRectMsg& c : *found_before) apply(c);
     } else {
-      for (const Rect& box : changed_groups()) {
-        // Where no earlier copy has been (no tile of the scratch brought over), the held
-        // screen is what the viewer will have: search it as it is.
+      // What the viewer will hold around `box` once the copies so far are applied. Where
+      // no earlier copy has been (no tile of the scratch brought over), the held screen is
+      // what the viewer will have: search it as it is.
+      // `reads` is where the caller will read it (the scratch is brought up to date there).
+      auto before_for = [&](const Rect& reads) {
         const Surface* before = held_.get();
         if (base == &scratch) {
           bool touched = false;
-          g_.for_tiles(around(box).intersect(scratch.bounds()), [&](int t) { touched |= valid[static_cast<std::size_t>(t)] != 0; });
+          g_.for_tiles(reads.intersect(scratch.bounds()), [&](int t) { touched |= valid[static_cast<std::size_t>(t)] != 0; });
           if (touched) {
-            ensure(around(box));
+            ensure(reads);
             before = &scratch;
           }
         }
+        return before;
+      };
+      // Motion that goes on is found by checking the last update's copies one step
+      // further (a verification pass over the pixels) instead of searching. The group is
+      // still searched when more than a couple of its changed tiles are touched by none of
+      // those copies: something else moved there too.
+      const std::vector<CopyRectMsg> last = std::move(last_copies_);
+      for (const Rect& box : changed_groups()) {
+        const std::size_t first = u.copies.size();
+        for (const CopyRectMsg& l : last) {
+          // repeat_copy reads the last copy's source and destination, and one step further.
+          const Rect reads = l.src().united(l.dst).united(l.dst.translated(l.dst.x - l.src_x, l.dst.y - l.src_y));
+          if (auto c = repeat_copy(*before_for(reads), *next_, box, l)) {
+            apply(*c);
+            ++u.predicted_copies;
+          }
+        }
+        if (u.copies.size() > first) {
+          int unexplained = 0;
+          g_.for_tiles(box, [&](int t) {
+            if (!changed_[static_cast<std::size_t>(t)]) return;
+            const Rect tile = g_.tile_rect(t);
+            for (std::size_t i = first; i < u.copies.size(); ++i)
+              if (u.copies[i].dst.intersects(tile)) return;
+            ++unexplained;
+          });
+          if (unexplained <= kUnexplainedTiles) continue;
+        }
+        const Surface* before = before_for(around(box));
         std::vector<CopyRectMsg> found = detect_vertical_scroll(*before, *next_, box);
         // No scroll: perhaps a window moved both ways (groups of at least 2x2 tiles).
         if (found.empty() && box.w >= 2 * kTileSize && box.h >= 2 * kTileSize)
@@ -196,6 +228,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
     }
   }
 
+  last_copies_ = u.copies;
   for (int t = 0; t < nt; ++t) {
     auto k = static_cast<std::size_t>(t);
     if (!compare[k]) continue;
@@ -268,6 +301,7 @@ std::optional<std::pair<CopySearchCache::Frame, CopySearchCache::Frame>> HeldScr
 }
 
 void HeldScreen::adopt_planned() {
+  last_copies_.clear();  // what this viewer found itself no longer describes the last step
   if (next_) finish_update();
 }
 

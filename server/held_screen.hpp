@@ -45,6 +45,7 @@ class HeldScreen {
     std::vector<CopyRectMsg> copies;  // to apply first, in order
     std::vector<RunSnapshot> runs;    // then these pixels
     std::int64_t copied_pixels = 0;
+    int predicted_copies = 0;  // copies found by repeating the last update's (repeat_copy)
   };
   // Finds scrolls among the changed tiles (when `detect`), applies them to the held
   // screen, and returns them with the runs of tiles that still differ; afterwards the
@@ -86,6 +87,10 @@ class HeldScreen {
   // search between two known frames is shared with other viewers.
   std::shared_ptr<CopySearchCache> shared_;
   std::optional<CopySearchCache::Frame> held_frame_, next_frame_;
+  // The last update's copies, to try again one step further before searching.
+  std::vector<CopyRectMsg> last_copies_;
+  // A clock or a cursor beside a window that keeps moving is not worth a search.
+  static constexpr int kUnexplainedTiles = 2;
 };
 
 }  // namespace rd

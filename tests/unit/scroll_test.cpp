@@ -199,6 +199,50 @@ TEST_CASE("move detection: a window dragged by a few pixels both ways goes as on
   CHECK_FALSE(detect_move(a, a, a.bounds()));
 }
 
+TEST_CASE("held screen: motion that goes on is found by repeating the last copy, and a new motion still by searching") {
+  // A window dragged 3 right and 1 down per frame, and a terminal scrolling 16 rows.
+  const int w = 1024, h = 768;
+  Surface term = text_like(300, 2000, 9);
+  auto frame = [&](int k, bool second_window) {
+    Surface s = desktop_with_window(w, h, {100 + 3 * k, 100 + k, 420, 300}, 5);
+    put_image(s, 700, 480, term.view({0, 16 * k, 300, 256}), s.bounds());
+    if (second_window) {  // next to the first (touching tiles: one group), still until frame 10, then 2 left and 1 down a frame
+      Surface win = desktop_with_window(200, 150, {0, 0, 200, 150}, 77);
+      const int j = std::max(0, k - 10);
+      put_image(s, 640 - 2 * j, 150 + j, win.view({0, 0, 200, 150}), s.bounds());
+    }
+    return s;
+  };
+  for (bool second_window : {false, true}) {
+    CAPTURE(second_window);
+    HeldScreen held(w, h);
+    Surface before = frame(0, second_window);
+    prime(held, before);
+    int predicted_updates = 0, searched_after_new_motion = 0;
+    for (int k = 1; k <= 24; ++k) {
+      CAPTURE(k);
+      Surface now = frame(k, second_window);
+      Applied a = run_update(held, before, now, true);
+      REQUIRE(a.viewer == now);
+      CHECK(held.held() == now);
+      if (k >= 2) {
+        CHECK(a.update.predicted_copies >= 2);  // the window's move and the terminal's scroll
+        ++predicted_updates;
+      }
+      // Most of the window and the terminal come by copies, every frame.
+      CHECK(run_pixels(a.update) < (420 * 300 + 300 * 256) / 4);
+      // The second window starts moving at frame 11: its tiles are touched by no repeated
+      // copy, so its group is searched and its move found (a copy shifting 2 left).
+      if (second_window && k >= 11)
+        for (const CopyRectMsg& c : a.update.copies)
+          if (static_cast<int>(c.dst.x) - c.src_x == -2) ++searched_after_new_motion;
+      before = std::move(now);
+    }
+    CHECK(predicted_updates == 23);
+    if (second_window) CHECK(searched_after_new_motion == 14);
+  }
+}
+
 TEST_CASE("held screen: random scrolls with changes mixed in always end exact") {
   std::mt19937 rng(42);
   for (int round = 0; round < 40; ++round) {
