@@ -6,9 +6,10 @@ namespace rd {
 
 std::uint64_t EncodeCache::key(const PixelView& v, TileCodec chosen, const CodecPolicy& policy, const EncodeParams& params) {
   // Everything besides the pixels that changes the bytes: the codec asked for, the codecs
-  // allowed, lossy or not and how. Mixed into the content key (a 64-bit hash of w, h and
+  // allowed, lossy or not and how (JPEG's entropy coding too). Mixed into the content key (a 64-bit hash of w, h and
   // the pixels) with odd multipliers so that settings never cancel out.
   std::uint64_t settings = static_cast<std::uint64_t>(chosen) | (static_cast<std::uint64_t>(policy.decodable) << 8) |
+                           (static_cast<std::uint64_t>(policy.jpeg_arithmetic) << 24) |
                            (static_cast<std::uint64_t>(policy.lossy) << 40) |
                            (static_cast<std::uint64_t>(policy.forced ? 1 + static_cast<int>(*policy.forced) : 0) << 41) |
                            (static_cast<std::uint64_t>(params.jpeg_quality) << 44) |

@@ -198,21 +198,36 @@ std::optional<CopyRectMsg> repeat_copy(const Surface& before, const Surface& now
   const Rect screen = before.bounds().intersect(now.bounds());
   // Where the source stays on the screen.
   const Rect allowed = box.intersect(screen).intersect(Rect{dx, dy, screen.w, screen.h});
+  auto row_ok = [&](int y, int x0, int x1) {
+    return std::memcmp(now.row32(y) + x0, before.row32(y - dy) + (x0 - dx), static_cast<std::size_t>(x1 - x0) * 4) == 0;
+  };
   std::optional<CopyRectMsg> best;
-  for (const Rect& candidate : {last.dst.translated(dx, dy), last.dst}) {
+  for (const Rect& candidate : {last.dst, last.dst.translated(dx, dy)}) {
     const Rect d = candidate.intersect(allowed);
     if (d.area() < min_area || (best && d.area() <= best->dst.area())) continue;
-    const auto row_bytes = static_cast<std::size_t>(d.w) * 4;
-    const int max_misses = d.h / 16;
+    // A scroll is rigid, and its search finds exact runs: only an exact repeat is taken.
+    // A dragged window may animate inside, and the copy still brings the rest of it.
+    const int max_misses = dx == 0 ? 0 : d.h / 16;
     int misses = 0;
     bool useful = false;
     for (int y = d.y; y < d.bottom() && misses <= max_misses; ++y) {
-      const std::uint32_t* n = now.row32(y) + d.x;
-      if (std::memcmp(n, before.row32(y - dy) + (d.x - dx), row_bytes) != 0) ++misses;
-      else if (!useful) useful = std::memcmp(n, before.row32(y) + d.x, row_bytes) != 0;
+      if (!row_ok(y, d.x, d.right())) ++misses;
+      else if (!useful) useful = std::memcmp(now.row32(y) + d.x, before.row32(y) + d.x, static_cast<std::size_t>(d.w) * 4) != 0;
     }
     if (misses <= max_misses && useful)
       best = CopyRectMsg{d, static_cast<std::uint16_t>(d.x - dx), static_cast<std::uint16_t>(d.y - dy)};
+  }
+  // A scroll region grows as a terminal fills up: a vertical shift is extended over the
+  // rows above and below that still hold it, as the scroll search would have found them.
+  // (A window's move is not: grown over a plain background it would overwrite what other
+  // copies read.)
+  if (best && dx == 0) {
+    int y0 = best->dst.y, y1 = best->dst.bottom();
+    const int x0 = best->dst.x, x1 = best->dst.right();
+    while (y0 > allowed.y && row_ok(y0 - 1, x0, x1)) --y0;
+    while (y1 < allowed.bottom() && row_ok(y1, x0, x1)) ++y1;
+    const Rect r{x0, y0, x1 - x0, y1 - y0};
+    best = CopyRectMsg{r, static_cast<std::uint16_t>(r.x), static_cast<std::uint16_t>(r.y - dy)};
   }
   return best;
 }

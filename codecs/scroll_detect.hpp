@@ -31,10 +31,12 @@ std::optional<CopyRectMsg> detect_move(const Surface& before, const Surface& now
 // terminal keeps scrolling by the same lines. Given a copy of the last update, the same
 // shift is tried at the same place (a scroll region) and one step further (a moving
 // window), clipped to `box`; a candidate is verified row by row against the pixels and
-// taken when at least 15 of 16 of its rows match and it is useful (some row of it
-// differs in place). The larger verified candidate is returned; rows that do not match
-// are compared and sent as tiles afterwards like any other, so a wrong guess costs bytes,
-// never correctness.
+// taken when it is useful (some row of it differs in place) and every row matches for
+// a vertical shift (a scroll is rigid; a near miss is left to the scroll search, which
+// finds exact runs), at least 15 of 16 rows for a move (a window may animate inside). The larger verified candidate is returned, a vertical one extended
+// over the rows above and below that still match (a terminal filling up). Rows that do
+// not match are compared and sent as tiles afterwards like any other (a window moving
+// with its content animated), so a wrong guess costs bytes, never correctness.
 std::optional<CopyRectMsg> repeat_copy(const Surface& before, const Surface& now, const Rect& box, const CopyRectMsg& last,
                                        int min_area = 64 * 32);
 
