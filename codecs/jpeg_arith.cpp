@@ -1,7 +1,8 @@
 // JPEG with arithmetic entropy coding (ITU T.81 Annex D, SOF9) as an abbreviated
-// datastream: the same quantisation as jpeg-abbrev (Annex K.1 at IJG's quality scaling),
-// so the same DCT coefficients and, decoded, the same pixels, in ~8-13 % fewer bytes on
-// the photo app's tiles than Huffman coding with Annex K's tables (docs/benchmarks.md).
+// datastream: the same quantisation and DCT as jpeg-abbrev (Annex K.1 at IJG's quality
+// scaling, the accurate integer DCT), so the same coefficients and, decoded, the same
+// pixels, in 10-19 % fewer bytes on the photo and video apps' tiles than Huffman coding
+// with Annex K's tables (docs/benchmarks.md).
 // Arithmetic coding adapts to each image, so there are no Huffman tables to send or
 // leave out. It costs CPU: libjpeg-turbo's arithmetic coder is not SIMD, and encoding a
 // tile takes about twice as long.
@@ -37,6 +38,13 @@ void on_error(j_common_ptr c) {
   std::longjmp(e->jump, 1);
 }
 
+// libjpeg calls error_exit only from inside these calls, each behind its own setjmp.
+bool create(jpeg_compress_struct& c, ErrorJump& err) {
+  if (setjmp(err.jump)) return false;
+  jpeg_create_compress(&c);
+  return true;
+}
+
 // One compressor per thread, kept across tiles: creating one allocates its memory pools.
 struct Compressor {
   jpeg_compress_struct c{};
@@ -44,7 +52,7 @@ struct Compressor {
   Compressor() {
     c.err = jpeg_std_error(&err.mgr);
     err.mgr.error_exit = on_error;
-    jpeg_create_compress(&c);
+    if (!create(c, err)) throw std::runtime_error(std::string("libjpeg: cannot create a compressor: ") + err.message);
   }
   ~Compressor() { jpeg_destroy_compress(&c); }
   Compressor(const Compressor&) = delete;
@@ -85,6 +93,7 @@ bool compress(Compressor& k, const PixelView& src, int quality, Subsampling sub,
 
 Bytes encode_jpeg_arith(const PixelView& src, int quality, Subsampling sub) {
   if (quality < 1 || quality > 100) throw std::invalid_argument("JPEG quality " + std::to_string(quality));
+  if (src.w <= 0 || src.h <= 0) throw std::invalid_argument("JPEG of an empty rectangle");
   thread_local Compressor k;
   thread_local std::vector<JSAMPROW> rows;
   rows.resize(static_cast<std::size_t>(src.h));

@@ -199,8 +199,16 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
       for (const Rect& box : changed_groups()) {
         const std::size_t first = u.copies.size();
         for (const CopyRectMsg& l : last) {
-          // repeat_copy reads the last copy's source and destination, and one step further.
-          const Rect reads = l.src().united(l.dst).united(l.dst.translated(l.dst.x - l.src_x, l.dst.y - l.src_y));
+          const int ldx = l.dst.x - l.src_x, ldy = l.dst.y - l.src_y;
+          const Rect ahead = l.dst.translated(ldx, ldy);
+          if (!l.dst.intersects(box) && !ahead.intersects(box)) continue;  // it cannot repeat in this group
+          // repeat_copy reads the last copy's source and destination and one step further;
+          // a vertical repeat grows over the group's rows in its columns, read shifted too.
+          Rect reads = l.src().united(l.dst).united(ahead);
+          if (ldx == 0) {
+            const Rect columns{l.dst.x, box.y, l.dst.w, box.h};
+            reads = reads.united(columns).united(columns.translated(0, -ldy));
+          }
           if (auto c = repeat_copy(*before_for(reads), *next_, box, l)) {
             apply(*c);
             ++u.predicted_copies;

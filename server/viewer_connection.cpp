@@ -312,6 +312,9 @@ void ViewerConnection::complete_hello(const ClientHello& hello, const Negotiated
   max_out_message_ = hello.max_message;
   policy_.decodable = hello.codecs & kAllCodecs;
   if (hello.forced_codec != kAnyCodec) policy_.forced = static_cast<TileCodec>(hello.forced_codec);
+  // Forcing any JPEG form means JPEG: which form goes is the server's choice (the rate
+  // gate), and a lossless refresh must be able to lift it.
+  if (policy_.forced && is_lossy_codec(*policy_.forced)) policy_.forced = TileCodec::Jpeg;
   policy_.memory = std::make_shared<CostMemory>();
   policy_.shared_encodes = config_.encode_cache;
   encoding_mode_ = n.encoding;
