@@ -14,8 +14,12 @@ class JpegCodingGate {
  public:
   // At q92 4:4:4, the slowest measured, arithmetic coding costs ~12 ms more per Mpix to
   // encode and ~10 ms more to decode: at 16 Mpix/s about a fifth of a core on each end.
-  static constexpr double kArithmeticMaxMpixPerS = 16.0;
+  static constexpr double kDefaultMaxMpixPerS = 16.0;
   static constexpr std::uint64_t kWindowUs = 1'000'000;
+
+  // `max_mpix_per_s`: the JPEG rate up to which arithmetic coding is used (0: never).
+  explicit JpegCodingGate(double max_mpix_per_s = kDefaultMaxMpixPerS)
+      : max_mpix_per_s_(max_mpix_per_s), arithmetic_(max_mpix_per_s > 0) {}
 
   bool arithmetic() const { return arithmetic_; }
 
@@ -26,11 +30,11 @@ class JpegCodingGate {
     if (window_start_us_ == 0) window_start_us_ = now_us;
     pixels_ += jpeg_pixels;
     const std::uint64_t elapsed = now_us - window_start_us_;
-    constexpr double kWindowBudget = kArithmeticMaxMpixPerS * kWindowUs;  // pixels
-    if (arithmetic_ && static_cast<double>(pixels_) > kWindowBudget) {
+    const double window_budget = max_mpix_per_s_ * kWindowUs;  // pixels
+    if (arithmetic_ && static_cast<double>(pixels_) > window_budget) {
       arithmetic_ = false;
     } else if (elapsed >= kWindowUs) {
-      arithmetic_ = static_cast<double>(pixels_) / static_cast<double>(elapsed) < kArithmeticMaxMpixPerS;  // pixels/us = Mpix/s
+      arithmetic_ = static_cast<double>(pixels_) / static_cast<double>(elapsed) < max_mpix_per_s_;  // pixels/us = Mpix/s
     } else {
       return;
     }
@@ -39,7 +43,8 @@ class JpegCodingGate {
   }
 
  private:
-  bool arithmetic_ = true;
+  double max_mpix_per_s_;
+  bool arithmetic_;
   std::uint64_t window_start_us_ = 0;
   std::uint64_t pixels_ = 0;
 };

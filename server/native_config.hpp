@@ -42,6 +42,10 @@ struct NativeServerConfig {
   // Lossy viewers: what they hold lossy is sent again exactly once it has not changed
   // for this long (0: never), so an idle screen ends exact.
   std::chrono::milliseconds lossless_refresh{400};
+  // Lossy viewers that decode jpeg-arith: JPEG is arithmetic-coded while the viewer's
+  // JPEG rate stays under this many Mpix/s (0: never), Huffman-coded above
+  // (server/jpeg_coding_gate.hpp).
+  double jpeg_arithmetic_max_mpix = 16.0;
   // Password authentication (both empty: none). View-only passwords let a viewer watch
   // but not type, point or set the clipboard.
   std::vector<std::string> passwords, view_only_passwords;

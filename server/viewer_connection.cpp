@@ -330,6 +330,8 @@ void ViewerConnection::complete_hello(const ClientHello& hello, const Negotiated
     policy_.tile_cache = tile_mirror_;
     awaiting_announce_ = true;
   }
+  jpeg_coding_ = JpegCodingGate(config_.jpeg_arithmetic_max_mpix);
+  policy_.jpeg_arithmetic = jpeg_coding_.arithmetic();
   params_.jpeg_quality = hello.quality < kLossless ? std::max<int>(1, hello.quality) : 90;
   params_.subsampling = hello.subsampling;
   stats_.name = hello.name;

@@ -135,6 +135,29 @@ void jpeg_quality(const char* app, const char* frames, const char* fps) {
   }
 }
 
+// The server's coding gate, wired: with its limit set low, a viewer's first JPEG goes
+// arithmetic-coded and, once the limit's worth of JPEG pixels is spent, Huffman-coded;
+// with the limit 0 never arithmetic-coded. Either way the viewer ends exact (refresh).
+TEST_CASE("e2e photo: the server's JPEG coding gate switches a viewer to Huffman coding past its limit") {
+  for (const char* limit : {"0.5", "0"}) {
+    CAPTURE(limit);
+    std::string dir = scratch_dir(std::string("e2e-jpeg-gate-") + (limit[1] ? "low" : "zero"));
+    ServerProcess server(dir, {"--app", "photo", "--frames", "60", "--fps", "30", "--jpeg-arithmetic-limit", limit});
+    HeadlessViewer jpeg(dir, "jpeg", server.url(), {"--exit-when-idle", "2500", "--quality", "85"});
+    auto jv = jpeg.finish();
+    auto s = parse_json(server.stop_and_read_stats(), "server stats");
+    CHECK(jv["framebuffer_hash"] == s["surface_hash"]);
+    CHECK(jv["codecs"].contains("jpeg-abbrev"));
+    CHECK_FALSE(jv["codecs"].contains("jpeg"));
+    if (std::string(limit) == "0") {
+      CHECK_FALSE(jv["codecs"].contains("jpeg-arith"));
+    } else {
+      REQUIRE(jv["codecs"].contains("jpeg-arith"));
+      CHECK(jv["codecs"]["jpeg-abbrev"]["rects"].get<int>() > jv["codecs"]["jpeg-arith"]["rects"].get<int>());
+    }
+  }
+}
+
 TEST_CASE("e2e photo: without lossless refresh a JPEG viewer stays above 35 dB") { jpeg_quality("photo", "75", "60"); }
 TEST_CASE("e2e video: without lossless refresh a JPEG viewer stays above 35 dB") { jpeg_quality("video", "90", "60"); }
 
