@@ -40,10 +40,13 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
 }
 
 ChildProcess::~ChildProcess() {
-  if (running()) {
-    ::kill(-pid_, SIGKILL);
-    wait(std::chrono::seconds(5));
-  }
+  if (!running()) return;
+  // Asked first: programs free what outlives them on a normal exit (x11vnc its SysV
+  // shared memory, Xvfb its lock file), which SIGKILL leaves behind for good.
+  ::kill(-pid_, SIGTERM);
+  const bool ended = wait(std::chrono::seconds(2)).has_value();
+  ::kill(-pid_, SIGKILL);  // what it started and left running goes too
+  if (!ended) wait(std::chrono::seconds(5));
 }
 
 void ChildProcess::signal(int sig) {

@@ -10,7 +10,8 @@
 namespace rd {
 
 // A program started with its stdout and stderr in files, in a process group of its own;
-// killed (the whole group) if still running when this object goes.
+// ended (the whole group: SIGTERM, then SIGKILL after 2 s) if still running when this
+// object goes.
 class ChildProcess {
  public:
   // argv[0] is looked up in PATH; env adds to (or overrides) the parent's environment;
