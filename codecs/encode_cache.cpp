@@ -5,6 +5,10 @@
 namespace rd {
 
 std::uint64_t EncodeCache::key(const PixelView& v, TileCodec chosen, const CodecPolicy& policy, const EncodeParams& params) {
+  return key(tile_cache_key(v), chosen, policy, params);
+}
+
+std::uint64_t EncodeCache::key(std::uint64_t content, TileCodec chosen, const CodecPolicy& policy, const EncodeParams& params) {
   // Everything besides the pixels that changes the bytes: the codec asked for, the codecs
   // allowed, lossy or not and how (JPEG's entropy coding too). Mixed into the content key (a 64-bit hash of w, h and
   // the pixels) with odd multipliers so that settings never cancel out.
@@ -15,7 +19,7 @@ std::uint64_t EncodeCache::key(const PixelView& v, TileCodec chosen, const Codec
                            (static_cast<std::uint64_t>(params.jpeg_quality) << 44) |
                            (static_cast<std::uint64_t>(params.subsampling) << 52) |
                            (static_cast<std::uint64_t>(params.zstd_level & 0x3f) << 56);
-  return tile_cache_key(v) ^ (settings * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
+  return content ^ (settings * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
 }
 
 std::optional<EncodedTile> EncodeCache::find(std::uint64_t key) {

@@ -23,6 +23,8 @@ class EncodeCache {
   explicit EncodeCache(std::size_t budget_bytes) : lru_(budget_bytes) {}
 
   static std::uint64_t key(const PixelView& v, TileCodec chosen, const CodecPolicy& policy, const EncodeParams& params);
+  // The same from a content key already known (tile_cache_key or stretch_key).
+  static std::uint64_t key(std::uint64_t content, TileCodec chosen, const CodecPolicy& policy, const EncodeParams& params);
   std::optional<EncodedTile> find(std::uint64_t key);
   void insert(std::uint64_t key, const EncodedTile& tile);
 

@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <array>
+#include <vector>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -17,22 +18,28 @@ constexpr char kFileMagic[8] = {'R', 'D', 'T', 'I', 'L', 'E', 'S', '1'};
 }  // namespace
 
 std::uint64_t tile_cache_key(const PixelView& v) {
-  XXH3_state_t state;
-  XXH3_64bits_reset(&state);
+  // Alpha is not part of the picture (decoders force it to 0xFF): the pixels are hashed
+  // with alpha forced, gathered into one buffer after the size so that XXH3 runs once
+  // (its streaming interface costs more per call than a 64-pixel row piece takes).
+  thread_local std::vector<std::uint32_t> buf;
+  buf.resize(1 + static_cast<std::size_t>(v.w) * static_cast<std::size_t>(v.h));
   const std::uint16_t size[2] = {static_cast<std::uint16_t>(v.w), static_cast<std::uint16_t>(v.h)};
-  XXH3_64bits_update(&state, size, sizeof size);
-  // Alpha is not part of the picture (decoders force it to 0xFF): hash the pixels with
-  // alpha forced, a row piece at a time (a loop the compiler vectorizes).
-  std::array<std::uint32_t, 64> buf;
+  std::memcpy(buf.data(), size, sizeof size);
+  std::uint32_t* o = buf.data() + 1;
   for (int y = 0; y < v.h; ++y) {
     const std::uint32_t* p = v.row32(y);
-    for (int x0 = 0; x0 < v.w; x0 += 64) {
-      int n = std::min(64, v.w - x0);
-      for (int i = 0; i < n; ++i) buf[static_cast<std::size_t>(i)] = p[x0 + i] | 0xFF000000u;
-      XXH3_64bits_update(&state, buf.data(), static_cast<std::size_t>(n) * 4);
-    }
+    for (int x = 0; x < v.w; ++x) o[x] = p[x] | 0xFF000000u;
+    o += v.w;
   }
-  return XXH3_64bits_digest(&state);
+  return XXH3_64bits(buf.data(), buf.size() * 4);
+}
+
+std::uint64_t stretch_key(const std::uint64_t* tile_keys, int n, int w, int h) {
+  if (n == 1) return tile_keys[0];
+  thread_local std::vector<std::uint64_t> buf;
+  buf.assign(tile_keys, tile_keys + n);
+  buf.push_back(static_cast<std::uint64_t>(w) << 16 | static_cast<std::uint64_t>(h));
+  return XXH3_64bits(buf.data(), buf.size() * 8);
 }
 
 void TileCacheStore::insert(const PixelView& v) {

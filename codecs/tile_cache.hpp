@@ -22,6 +22,11 @@ namespace rd {
 // pixels with alpha forced to 0xFF.
 std::uint64_t tile_cache_key(const PixelView& v);
 
+// A content key for a stretch of n tiles side by side (w x h in all), from their
+// tile_cache_keys: the first key alone for one tile, else XXH3 of the keys and the size.
+// Cheaper than hashing the pixels again; the same pixels give the same key.
+std::uint64_t stretch_key(const std::uint64_t* tile_keys, int n, int w, int h);
+
 // The tiles a stored rectangle puts into the cache, in order: its 64-pixel columns from
 // the left (the last one narrower when the rectangle ends inside a tile). Both ends cut
 // stored rectangles this way, so they insert the same keys in the same order.

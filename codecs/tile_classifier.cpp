@@ -29,8 +29,11 @@ int count_colors(const PixelView& v, int limit) {
   int n = 0;
   for (int y = 0; y < v.h; ++y) {
     const std::uint32_t* r = v.row32(y);
+    std::uint32_t last = ~r[0];
     for (int x = 0; x < v.w; ++x) {
       std::uint32_t c = r[x];
+      if (c == last) continue;  // runs of one colour are the common case in UI and text
+      last = c;
       std::uint32_t h = (c * 2654435761u) >> 22;  // 10 bits
       while (used[h] && slot[h] != c) h = (h + 1) & (kSlots - 1);
       if (!used[h]) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "codecs/encode_cache.hpp"
+#include "codecs/tile_cache.hpp"
 
 namespace rd {
 
@@ -72,7 +73,9 @@ std::vector<EncodedRect> encode_run(const RunSnapshot& run, const CodecPolicy& p
     std::optional<EncodedTile> enc;
     std::uint64_t shared_key = 0;
     if (policy.shared_encodes && chosen != TileCodec::Solid) {
-      shared_key = EncodeCache::key(v, chosen, policy, params);
+      // With the viewer's tile cache the tiles' content keys are known already.
+      shared_key = policy.tile_cache ? EncodeCache::key(stretch_key(key.data() + a, b - a, v.w, v.h), chosen, policy, params)
+                                     : EncodeCache::key(v, chosen, policy, params);
       enc = policy.shared_encodes->find(shared_key);
     }
     if (!enc) {
