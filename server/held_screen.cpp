@@ -10,6 +10,16 @@ namespace rd {
 
 namespace {
 
+// What a copy uncovers, where new content is expected: for a vertical scroll the rows
+// beyond its destination on the side its content came from (a terminal's new lines), for
+// a move where the window was.
+Rect exposed_by(const CopyRectMsg& c) {
+  const int dx = c.dst.x - c.src_x, dy = c.dst.y - c.src_y;
+  if (dx != 0) return c.src();
+  if (dy == 0) return {};
+  return dy < 0 ? Rect{c.dst.x, c.dst.bottom(), c.dst.w, -dy} : Rect{c.dst.x, c.dst.y - dy, c.dst.w, dy};
+}
+
 bool same_pixels(const Surface& a, const Surface& b, const Rect& r) {
   for (int y = r.y; y < r.bottom(); ++y)
     if (std::memcmp(a.row32(y) + r.x, b.row32(y) + r.x, static_cast<std::size_t>(r.w) * 4) != 0) return false;
@@ -113,7 +123,10 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   const int nt = g_.count();
   // Changed tiles go unless a copy may have brought their content; tiles a copy wrote
   // are compared with the next screen.
-  std::vector<char> send(changed_.begin(), changed_.end()), compare(static_cast<std::size_t>(nt), 0);
+  // Per tile, what the copies did to it: nothing, wrote it (compare with the next screen),
+  // or wrote all of it with pixels already checked against the next screen.
+  enum : char { kUntouched = 0, kCompare = 1, kKnownSame = 2 };
+  std::vector<char> send(changed_.begin(), changed_.end()), compare(static_cast<std::size_t>(nt), kUntouched);
   for (int t = 0; t < nt; ++t)
     if (doubt_[static_cast<std::size_t>(t)] || refresh_[static_cast<std::size_t>(t)]) send[static_cast<std::size_t>(t)] = 1;
 
@@ -122,14 +135,28 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   // scratch screen, one per thread and reused, into which tiles of the held screen are
   // brought only where this plan reads or writes them (a whole-screen copy per update
   // cost more than the rest of the plan).
+  // A copy whose source no earlier copy wrote reads the held screen itself: it is
+  // applied to the scratch only where, and when, a tile of the scratch is brought over
+  // (a whole-screen scroll whose tiles all match the next screen is never written).
   static thread_local Surface scratch;
-  std::vector<char> valid;  // per tile: the scratch holds it
+  std::vector<char> valid;    // per tile: the scratch holds it, with the copies so far
+  std::vector<char> written;  // per tile: a copy wrote into it
+  std::vector<CopyRectMsg> lazy;
+  auto replay = [&](const CopyRectMsg& c, const Rect& clip) {
+    const Rect d = c.dst.intersect(clip);
+    const int sx = d.x - (c.dst.x - c.src_x), sy = d.y - (c.dst.y - c.src_y);
+    for (int y = 0; y < d.h; ++y)
+      std::memcpy(scratch.row32(d.y + y) + d.x, held_->row32(sy + y) + sx, static_cast<std::size_t>(d.w) * 4);
+  };
   const Surface* base = held_.get();
   auto ensure = [&](const Rect& area) {
     if (base != &scratch) return;
     g_.for_tiles(area.intersect(scratch.bounds()), [&](int t) {
       if (valid[static_cast<std::size_t>(t)]) return;
-      scratch.copy_rect_from(*held_, g_.tile_rect(t));
+      const Rect tile = g_.tile_rect(t);
+      scratch.copy_rect_from(*held_, tile);
+      if (written[static_cast<std::size_t>(t)])
+        for (const CopyRectMsg& c : lazy) replay(c, tile);
       valid[static_cast<std::size_t>(t)] = 1;
     });
   };
@@ -140,15 +167,29 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
     // and a graph in another would otherwise make one box of the whole screen to hash.
     // Copies apply to what the viewer holds in order, so each group's search sees the
     // copies of the groups before it.
-    auto apply = [&](const CopyRectMsg& c) {
+    // `exact`: the copy was checked pixel by pixel against the next screen (a repeated
+    // scroll, a found move): the tiles it covers whole need no comparison afterwards.
+    auto apply = [&](const CopyRectMsg& c, bool exact) {
       if (base != &scratch) {
         if (scratch.width() != held_->width() || scratch.height() != held_->height()) scratch.resize(held_->width(), held_->height());
         valid.assign(static_cast<std::size_t>(nt), 0);
+        written.assign(static_cast<std::size_t>(nt), 0);
+        lazy.clear();
         base = &scratch;
       }
-      ensure(c.src());
-      ensure(c.dst);
-      copy_area(scratch, c.src(), c.dst.x, c.dst.y, scratch.bounds());
+      bool from_held = true;
+      g_.for_tiles(c.src(), [&](int t) { from_held &= !written[static_cast<std::size_t>(t)]; });
+      if (from_held) {
+        g_.for_tiles(c.dst, [&](int t) {
+          if (valid[static_cast<std::size_t>(t)]) replay(c, g_.tile_rect(t));
+        });
+        lazy.push_back(c);
+      } else {
+        ensure(c.src());
+        ensure(c.dst);
+        copy_area(scratch, c.src(), c.dst.x, c.dst.y, scratch.bounds());
+      }
+      g_.for_tiles(c.dst, [&](int t) { written[static_cast<std::size_t>(t)] = 1; });
       u.copied_pixels += c.dst.area();
       // Pixels the viewer holds in doubt stay in doubt where they are copied to.
       // So do lossy pixels (they are refreshed where they land, once idle).
@@ -159,7 +200,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
       });
       g_.for_tiles(c.dst, [&](int t) {
         auto k = static_cast<std::size_t>(t);
-        compare[k] = 1;
+        compare[k] = exact && c.dst.contains(g_.tile_rect(t)) ? kKnownSame : kCompare;
         if (from_doubt) doubt_[k] = 1;
         if (from_lossy) lossy_[k] = 1;
         changed_at_us_[k] = now_us;
@@ -173,7 +214,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
     std::optional<std::vector<CopyRectMsg>> found_before;
     if (known) found_before = shared_->find(*held_frame_, *next_frame_);
     if (found_before) {
-      for (const CopyRectMsg& c : *found_before) apply(c);
+      for (const CopyRectMsg& c : *found_before) apply(c, false);
     } else {
       // What the viewer will hold around `box` once the copies so far are applied. Where
       // no earlier copy has been (no tile of the scratch brought over), the held screen is
@@ -183,7 +224,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
         const Surface* before = held_.get();
         if (base == &scratch) {
           bool touched = false;
-          g_.for_tiles(reads.intersect(scratch.bounds()), [&](int t) { touched |= valid[static_cast<std::size_t>(t)] != 0; });
+          g_.for_tiles(reads.intersect(scratch.bounds()), [&](int t) { touched |= written[static_cast<std::size_t>(t)] != 0; });
           if (touched) {
             ensure(reads);
             before = &scratch;
@@ -194,7 +235,8 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
       // Motion that goes on is found by checking the last update's copies one step
       // further (a verification pass over the pixels) instead of searching. The group is
       // still searched when more than a couple of its changed tiles are touched by none of
-      // those copies: something else moved there too.
+      // those copies (nor lie in the lines a repeated scroll uncovers): something else
+      // moved there too.
       const std::vector<CopyRectMsg> last = std::move(last_copies_);
       for (const Rect& box : changed_groups()) {
         const std::size_t first = u.copies.size();
@@ -210,7 +252,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
             reads = reads.united(columns).united(columns.translated(0, -ldy));
           }
           if (auto c = repeat_copy(*before_for(reads), *next_, box, l)) {
-            apply(*c);
+            apply(*c, c->src_x == c->dst.x);  // a repeated scroll matched every row; a move most
             ++u.predicted_copies;
           }
         }
@@ -220,17 +262,20 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
             if (!changed_[static_cast<std::size_t>(t)]) return;
             const Rect tile = g_.tile_rect(t);
             for (std::size_t i = first; i < u.copies.size(); ++i)
-              if (u.copies[i].dst.intersects(tile)) return;
+              if (u.copies[i].dst.intersects(tile) || exposed_by(u.copies[i]).intersects(tile)) return;
             ++unexplained;
           });
           if (unexplained <= kUnexplainedTiles) continue;
         }
+        ++u.searched_groups;
         const Surface* before = before_for(around(box));
+        // Scrolls are found by row hashes (not exact), moves verified (exact).
         std::vector<CopyRectMsg> found = detect_vertical_scroll(*before, *next_, box);
+        bool exact = false;
         // No scroll: perhaps a window moved both ways (groups of at least 2x2 tiles).
         if (found.empty() && box.w >= 2 * kTileSize && box.h >= 2 * kTileSize)
-          if (auto m = detect_move(*before, *next_, box)) found.push_back(*m);
-        for (const CopyRectMsg& c : found) apply(c);
+          if (auto m = detect_move(*before, *next_, box)) found.push_back(*m), exact = true;
+        for (const CopyRectMsg& c : found) apply(c, exact);
       }
       if (known) shared_->insert(*held_frame_, *next_frame_, u.copies);
     }
@@ -239,7 +284,11 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   last_copies_ = u.copies;
   for (int t = 0; t < nt; ++t) {
     auto k = static_cast<std::size_t>(t);
-    if (!compare[k]) continue;
+    if (compare[k] == kUntouched) continue;
+    if (compare[k] == kKnownSame) {
+      send[k] = doubt_[k];
+      continue;
+    }
     ensure(g_.tile_rect(t));
     send[k] = doubt_[k] || !same_pixels(*base, *next_, g_.tile_rect(t));
   }

@@ -46,6 +46,7 @@ class HeldScreen {
     std::vector<RunSnapshot> runs;    // then these pixels
     std::int64_t copied_pixels = 0;
     int predicted_copies = 0;  // copies found by repeating the last update's (repeat_copy)
+    int searched_groups = 0;   // groups of changed tiles the scroll and move search ran on
   };
   // Finds scrolls among the changed tiles (when `detect`), applies them to the held
   // screen, and returns them with the runs of tiles that still differ; afterwards the

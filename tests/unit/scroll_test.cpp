@@ -243,6 +243,33 @@ TEST_CASE("held screen: motion that goes on is found by repeating the last copy,
   }
 }
 
+TEST_CASE("held screen: a terminal that keeps scrolling is not searched again for its new lines") {
+  // Output scrolls the whole screen up by two 17-pixel lines a frame, new lines appear at
+  // the bottom: the repeated scroll explains every changed tile, the new lines included.
+  const int w = 640, h = 480;
+  Surface text = text_like(w, h + 34 * 30, 21);
+  auto frame = [&](int k) {
+    Surface s(w, h);
+    put_image(s, 0, 0, text.view({0, 34 * k, w, h}), s.bounds());
+    return s;
+  };
+  HeldScreen held(w, h);
+  Surface before = frame(0);
+  prime(held, before);
+  for (int k = 1; k <= 24; ++k) {
+    CAPTURE(k);
+    Surface now = frame(k);
+    Applied a = run_update(held, before, now, true);
+    REQUIRE(a.viewer == now);
+    if (k >= 2) {
+      CHECK(a.update.predicted_copies >= 1);
+      CHECK(a.update.searched_groups == 0);
+      CHECK(run_pixels(a.update) <= w * (34 + 64));  // the new lines, at most a tile row more
+    }
+    before = std::move(now);
+  }
+}
+
 TEST_CASE("held screen: random scrolls with changes mixed in always end exact") {
   std::mt19937 rng(42);
   for (int round = 0; round < 40; ++round) {
