@@ -201,13 +201,32 @@ std::optional<CopyRectMsg> repeat_copy(const Surface& before, const Surface& now
   auto row_ok = [&](int y, int x0, int x1) {
     return std::memcmp(now.row32(y) + x0, before.row32(y - dy) + (x0 - dx), static_cast<std::size_t>(x1 - x0) * 4) == 0;
   };
+  // A window dragged under another one loses a few columns or rows at an edge each step:
+  // edges that do not hold the shift any more are cut off (columns that miss in more
+  // rows than a move may, then rows that miss), so the copy follows what stays visible.
+  auto trim_move = [&](Rect d, int max_misses) {
+    auto col_misses = [&](int x) {
+      int n = 0;
+      for (int y = d.y; y < d.bottom() && n <= max_misses; ++y) n += now.row32(y)[x] != before.row32(y - dy)[x - dx] ? 1 : 0;
+      return n;
+    };
+    while (d.w > 0 && col_misses(d.x) > max_misses) ++d.x, --d.w;
+    while (d.w > 0 && col_misses(d.right() - 1) > max_misses) --d.w;
+    while (d.h > 0 && d.w > 0 && !row_ok(d.y, d.x, d.right())) ++d.y, --d.h;
+    while (d.h > 0 && d.w > 0 && !row_ok(d.bottom() - 1, d.x, d.right())) --d.h;
+    return d;
+  };
   std::optional<CopyRectMsg> best;
   for (const Rect& candidate : {last.dst, last.dst.translated(dx, dy)}) {
-    const Rect d = candidate.intersect(allowed);
+    Rect d = candidate.intersect(allowed);
     if (d.area() < min_area || (best && d.area() <= best->dst.area())) continue;
     // A scroll is rigid, and its search finds exact runs: only an exact repeat is taken.
     // A dragged window may animate inside, and the copy still brings the rest of it.
     const int max_misses = dx == 0 ? 0 : d.h / 16;
+    if (dx != 0) {
+      d = trim_move(d, max_misses);
+      if (d.area() < min_area || (best && d.area() <= best->dst.area())) continue;
+    }
     int misses = 0;
     bool useful = false;
     for (int y = d.y; y < d.bottom() && misses <= max_misses; ++y) {

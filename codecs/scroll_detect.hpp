@@ -33,7 +33,9 @@ std::optional<CopyRectMsg> detect_move(const Surface& before, const Surface& now
 // window), clipped to `box`; a candidate is verified row by row against the pixels and
 // taken when it is useful (some row of it differs in place) and every row matches for
 // a vertical shift (a scroll is rigid; a near miss is left to the scroll search, which
-// finds exact runs), at least 15 of 16 rows for a move (a window may animate inside). The larger verified candidate is returned, a vertical one extended
+// finds exact runs), at least 15 of 16 rows for a move (a window may animate inside). A
+// move's candidate first loses the edge columns and rows that no longer hold the shift (a
+// window dragged under another one). The larger verified candidate is returned, a vertical one extended
 // over the rows above and below that still match (a terminal filling up). Rows that do
 // not match are compared and sent as tiles afterwards like any other (a window moving
 // with its content animated), so a wrong guess costs bytes, never correctness.

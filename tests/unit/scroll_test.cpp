@@ -243,6 +243,45 @@ TEST_CASE("held screen: motion that goes on is found by repeating the last copy,
   }
 }
 
+TEST_CASE("held screen: a window dragged under another one is still repeated as one copy") {
+  // The window slides 3 right and 1 down a frame under windows that stay on top: its right
+  // edge goes under one from frame 13, its bottom edge under another from frame 27. The
+  // repeated copy gives up the columns and rows that went under and keeps bringing the rest.
+  const int w = 1024, h = 768;
+  // A wallpaper of 8-pixel bands (as the desktop app's): no copy over it holds a shift.
+  const Rect right_cover{560, 0, 300, h}, bottom_cover{0, 430, 560, h - 430};
+  Surface window = desktop_with_window(420, 300, {0, 0, 420, 300}, 5);
+  auto frame = [&](int k) {
+    Surface s(w, h);
+    for (int y = 0; y < h; y += 8) fill_rect(s, {0, y, w, 8}, rgb(30, static_cast<std::uint8_t>(y / 4), 110), s.bounds());
+    put_image(s, 100 + 3 * k, 100 + k, window.view(window.bounds()), s.bounds());
+    for (const Rect& r : {right_cover, bottom_cover}) {
+      Surface cover = text_like(r.w, r.h, 99);
+      put_image(s, r.x, r.y, cover.view(cover.bounds()), s.bounds());
+    }
+    return s;
+  };
+  HeldScreen held(w, h);
+  Surface before = frame(0);
+  prime(held, before);
+  int repeated = 0;
+  for (int k = 1; k <= 30; ++k) {
+    CAPTURE(k);
+    Surface now = frame(k);
+    Applied a = run_update(held, before, now, true);
+    REQUIRE(a.viewer == now);
+    // The search takes a few frames to find the window's body (its first anchors lie on
+    // the wallpaper); from then on repeating the copy is enough.
+    if (k >= 4) {
+      CHECK(a.update.searched_groups == 0);
+      repeated += a.update.predicted_copies >= 1 ? 1 : 0;
+      CHECK(run_pixels(a.update) < 420 * 300 * 2 / 3);  // not the whole window
+    }
+    before = std::move(now);
+  }
+  CHECK(repeated == 27);
+}
+
 TEST_CASE("held screen: a terminal that keeps scrolling is not searched again for its new lines") {
   // Output scrolls the whole screen up by two 17-pixel lines a frame, new lines appear at
   // the bottom: the repeated scroll explains every changed tile, the new lines included.
