@@ -20,6 +20,7 @@
 #include "codecs/encode_cache.hpp"
 #include "codecs/tile_cache.hpp"
 #include "server/held_screen.hpp"
+#include "server/session.hpp"
 #include "server/update_encoder.hpp"
 
 namespace {
@@ -39,13 +40,8 @@ struct Totals {
 Totals run_app(const std::string& app, int w, int h, int frames, bool detect, int pace_ms) {
   using namespace rd;
   bench::AppFrames source(app, w, h);
-  const TileGrid& grid = source.grid();
-  std::vector<std::uint64_t> versions(static_cast<std::size_t>(grid.count()), 1), sent(versions.size(), 0);
-  std::uint64_t version = 1;
-  // The session's snapshot: a copy of the tiles changed since it was last brought up to
-  // date (Session::snapshot_locked reuses a pooled surface nobody holds any more).
-  std::vector<std::shared_ptr<Surface>> pool;
-  std::vector<std::uint64_t> pool_version;
+  Session session(w, h, app);
+  std::vector<std::uint64_t> sent;
   HeldScreen held(w, h);
   CodecPolicy policy;
   policy.decodable = kAllCodecs;
@@ -57,23 +53,14 @@ Totals run_app(const std::string& app, int w, int h, int frames, bool detect, in
   Totals t;
   for (int f = 0; f <= frames; ++f) {
     if (pace_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pace_ms));
-    for (int i : source.next()) versions[static_cast<std::size_t>(i)] = ++version;
+    source.next();
+    session.publish(source.surface(), source.last_damage());  // the app thread's part: not timed
     double t0 = thread_cpu_ms();
-    std::shared_ptr<Surface> snap;
-    for (std::size_t k = 0; k < pool.size(); ++k)
-      if (pool[k].use_count() == 1) {
-        snap = pool[k];
-        for (int i = 0; i < grid.count(); ++i)
-          if (versions[static_cast<std::size_t>(i)] > pool_version[k]) snap->copy_rect_from(source.surface(), grid.tile_rect(i));
-        pool_version[k] = version;
-        break;
-      }
-    if (!snap) {
-      snap = std::make_shared<Surface>(source.surface());
-      pool.push_back(snap);
-      pool_version.push_back(version);
+    {
+      auto lk = session.lock();
+      if (sent.empty()) sent.assign(session.tile_versions_locked().size(), 0);
+      held.take_changed(session.snapshot_locked(), session.tile_versions_locked(), sent);
     }
-    held.take_changed(snap, versions, sent);
     double t1 = thread_cpu_ms();
     HeldScreen::Update u = held.plan(detect);
     double t2 = thread_cpu_ms();

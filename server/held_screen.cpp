@@ -142,11 +142,10 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
   std::vector<char> valid;    // per tile: the scratch holds it, with the copies so far
   std::vector<char> written;  // per tile: a copy wrote into it
   std::vector<CopyRectMsg> lazy;
+  // The part of a lazy copy inside `clip`, read from the held screen.
   auto replay = [&](const CopyRectMsg& c, const Rect& clip) {
     const Rect d = c.dst.intersect(clip);
-    const int sx = d.x - (c.dst.x - c.src_x), sy = d.y - (c.dst.y - c.src_y);
-    for (int y = 0; y < d.h; ++y)
-      std::memcpy(scratch.row32(d.y + y) + d.x, held_->row32(sy + y) + sx, static_cast<std::size_t>(d.w) * 4);
+    if (!d.empty()) put_image(scratch, d.x, d.y, held_->view(d.translated(c.src_x - c.dst.x, c.src_y - c.dst.y)), d);
   };
   const Surface* base = held_.get();
   auto ensure = [&](const Rect& area) {
@@ -189,7 +188,6 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
         ensure(c.dst);
         copy_area(scratch, c.src(), c.dst.x, c.dst.y, scratch.bounds());
       }
-      g_.for_tiles(c.dst, [&](int t) { written[static_cast<std::size_t>(t)] = 1; });
       u.copied_pixels += c.dst.area();
       // Pixels the viewer holds in doubt stay in doubt where they are copied to.
       // So do lossy pixels (they are refreshed where they land, once idle).
@@ -201,6 +199,7 @@ HeldScreen::Update HeldScreen::plan(bool detect, std::uint64_t now_us) {
       g_.for_tiles(c.dst, [&](int t) {
         auto k = static_cast<std::size_t>(t);
         compare[k] = exact && c.dst.contains(g_.tile_rect(t)) ? kKnownSame : kCompare;
+        written[k] = 1;
         if (from_doubt) doubt_[k] = 1;
         if (from_lossy) lossy_[k] = 1;
         changed_at_us_[k] = now_us;

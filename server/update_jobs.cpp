@@ -54,6 +54,15 @@ CodecPolicy policy_for(const RunSnapshot& run, CodecPolicy policy) {
   return policy;
 }
 
+// Encodes the runs one after the other on the calling thread.
+std::vector<std::vector<EncodedRect>> encode_runs_here(const std::vector<RunSnapshot>& runs, const CodecPolicy& policy,
+                                                       const EncodeParams& params) {
+  std::vector<std::vector<EncodedRect>> rects;
+  rects.reserve(runs.size());
+  for (const RunSnapshot& run : runs) rects.push_back(encode_run(run, policy_for(run, policy), params));
+  return rects;
+}
+
 std::int64_t refreshed_pixels(const std::vector<RunSnapshot>& runs) {
   std::int64_t n = 0;
   for (const RunSnapshot& r : runs) n += r.lossless ? r.rect.area() : 0;
@@ -247,9 +256,8 @@ void make_held_update(WorkerPool& pool, std::shared_ptr<HeldScreen> held, bool d
     auto out = std::make_shared<EncodedUpdate>();
     const std::uint64_t t1 = now_us();
     try {
-      for (const RunSnapshot& run : plan.runs) out->rects.push_back(encode_run(run, policy_for(run, policy), params));
+      out->rects = encode_runs_here(plan.runs, policy, params);
     } catch (const std::exception& e) {
-      out->rects.clear();
       out->error = e.what();
     }
     out->encode_us = now_us() - t1;
@@ -285,7 +293,7 @@ std::shared_ptr<EncodedUpdate> encode_held_pixels_now(HeldScreen& held, bool det
     out->copies = std::move(plan.copies);
     out->copied_pixels = plan.copied_pixels;
     out->refreshed_pixels = refreshed_pixels(plan.runs);
-    for (const RunSnapshot& run : plan.runs) out->rects.push_back(encode_run(run, policy_for(run, policy), params));
+    out->rects = encode_runs_here(plan.runs, policy, params);
   } catch (const std::exception& e) {
     out->error = e.what();
   }
